@@ -1,0 +1,42 @@
+// What Tidemark reads from one patient's chart, already mapped and validated: the single input of
+// `buildEngineRequests`. Owned by src/fhir; the app renders it (sources, data-quality notes).
+import type { Assessment, EngineName, LabPanel, Prescription } from '../contract/index.ts';
+
+export interface DatedValue {
+  value: number;
+  at: string; // ISO date-time
+  sourceRef: string; // e.g. "Observation/123"
+}
+
+/** A chart entry Tidemark left out, and why (shown in the data-quality note, never silently dropped). */
+export interface ExcludedEntry {
+  sourceRef: string;
+  reason: 'entered-in-error' | 'cancelled' | 'malformed' | 'unknown-unit' | 'no-value' | 'duplicate' | 'other';
+  detail: string;
+}
+
+/** A result Tidemark wrote earlier (read back from the chart), used as `previous`. */
+export interface StoredResult {
+  engine: EngineName;
+  score: number | null;
+  status: string;
+  computedAt: string;
+  inputs: Record<string, number | string | boolean | null>;
+  sourceRef: string;
+}
+
+export interface ChartData {
+  patientId: string;
+  /** PHQ-9, PHQ-2, GAD-7 … oldest first, duplicates merged, items attached where charted. */
+  assessments: Assessment[];
+  /** Lab readings grouped into panels by draw time; each biomarker carries loinc + sourceRef. */
+  labs: LabPanel[];
+  prescriptions: Prescription[];
+  sleep: DatedValue[];
+  /** Digital-MSE response latency (seconds) when charted; oldest first. */
+  dmseLatency: DatedValue[];
+  lastVisit: { at: string; sourceRef: string } | null;
+  /** Earlier Tidemark results per engine, oldest first (the relapse trend uses all of them). */
+  history: Partial<Record<EngineName, StoredResult[]>>;
+  excluded: ExcludedEntry[];
+}
