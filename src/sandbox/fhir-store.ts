@@ -78,9 +78,14 @@ export class SandboxRepository extends MemoryRepository {
     if (patientId) this.byPatient.get(patientId)?.get(resource.resourceType)?.delete(resource.id);
   }
 
-  /** Every resource of a patient's compartment that we index (for the patient-scope check). */
-  belongsToPatient(resource: Resource, patientId: string): boolean {
-    return patientOf(resource) === patientId;
+  /** Live (not cloned) resources of one type: read-only use by the sandbox's own pages. */
+  allOfType(resourceType: string): Stored[] {
+    return [...this.typeMap(resourceType).values()];
+  }
+
+  /** Live resources of one type belonging to one patient. */
+  ofPatient(patientId: string, resourceType: string): Stored[] {
+    return [...(this.byPatient.get(patientId)?.get(resourceType)?.values() ?? [])];
   }
 
   override async search<T extends Resource>(request: SearchRequest<T>): Promise<Bundle<T & { id: string }>> {

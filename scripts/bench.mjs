@@ -1,0 +1,10 @@
+// `npm run bench`: engine timings, then proxy load on loopback. Figures only; never part of `npm test`.
+import { spawnSync } from 'node:child_process';
+
+let status = 0;
+for (const script of ['scripts/bench-engines.ts', 'scripts/bench-server.ts']) {
+  console.log(`\n== ${script}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
+  status ||= r.status ?? 1;
+}
+process.exit(status);

@@ -1,0 +1,200 @@
+/**
+ * Resource builders for the synthetic stories. Dates are offsets in days before the anchor
+ * (the start of the current UTC day), so "days since last PHQ-9" stays meaningful and the data
+ * is identical for every start on the same day.
+ */
+import type { Encounter, MedicationRequest, MedicationStatement, Observation, Patient, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
+import { ANSWERS, INTERPRETATION, LOINC, OBS_CATEGORY, PHQ9_ITEMS, RXNORM, SCORES, UCUM } from './codes.ts';
+import type { Drug, LabDef } from './codes.ts';
+import { Rng } from './prng.ts';
+
+export const PRACTITIONER_ID = 'practitioner-morgan';
+
+export class Story {
+  readonly resources: Resource[] = [];
+  private serial = 0;
+
+  constructor(
+    readonly patientId: string,
+    readonly anchor: Date,
+    readonly rng: Rng,
+  ) {}
+
+  get subject() {
+    return { reference: `Patient/${this.patientId}` };
+  }
+
+  /** ISO instant `days` before the anchor at a clinic-like hour. */
+  at(days: number, hour = 9 + (Math.abs(Math.round(days)) % 8), minute = 0): string {
+    const t = this.anchor.getTime() - Math.round(days * 86_400_000) + hour * 3_600_000 + minute * 60_000;
+    return new Date(t).toISOString().replace('.000Z', 'Z');
+  }
+
+  date(days: number): string {
+    return this.at(days).slice(0, 10);
+  }
+
+  id(kind: string): string {
+    this.serial++;
+    return `${this.patientId}-${kind}-${this.serial}`;
+  }
+
+  add<T extends Resource>(resource: T): T {
+    this.resources.push(resource);
+    return resource;
+  }
+
+  patient(given: string, family: string, gender: Patient['gender'], birthDate: string, story: string): Patient {
+    return this.add<Patient>({
+      resourceType: 'Patient',
+      id: this.patientId,
+      meta: { tag: [{ system: 'urn:tidemark:sandbox', code: 'story', display: story }] },
+      identifier: [{ system: 'urn:tidemark:sandbox:mrn', value: `MRN-${this.patientId.toUpperCase()}` }],
+      active: true,
+      name: [{ use: 'official', given: [given], family }],
+      gender,
+      birthDate,
+      generalPractitioner: [{ reference: `Practitioner/${PRACTITIONER_ID}` }],
+    });
+  }
+
+  score(kind: keyof typeof SCORES, value: number, days: number, extra: Partial<Observation> = {}): Observation {
+    const def = SCORES[kind];
+    return this.add<Observation>({
+      resourceType: 'Observation',
+      id: this.id(kind),
+      status: 'final',
+      category: [{ coding: [{ system: OBS_CATEGORY, code: 'survey', display: 'Survey' }] }],
+      code: { coding: [{ system: LOINC, code: def.code, display: def.display }], text: def.display },
+      subject: this.subject,
+      effectiveDateTime: this.at(days),
+      issued: this.at(days, 18),
+      valueInteger: value,
+      ...extra,
+    });
+  }
+
+  lab(def: LabDef, value: number, days: number, extra: Partial<Observation> = {}): Observation {
+    const rounded = Number(value.toFixed(def.decimals));
+    const flag = interpret(def, rounded);
+    return this.add<Observation>({
+      resourceType: 'Observation',
+      id: this.id(`lab-${def.code}`),
+      status: 'final',
+      category: [{ coding: [{ system: OBS_CATEGORY, code: 'laboratory', display: 'Laboratory' }] }],
+      code: { coding: [{ system: LOINC, code: def.code, display: def.display }], text: def.display },
+      subject: this.subject,
+      effectiveDateTime: this.at(days, 7, 30),
+      issued: this.at(days, 15),
+      valueQuantity: { value: rounded, unit: def.unit, system: UCUM, code: def.unit },
+      interpretation: [{ coding: [{ system: INTERPRETATION, code: flag.code, display: flag.display }] }],
+      referenceRange: [referenceRange(def)],
+      ...extra,
+    });
+  }
+
+  sleep(hours: number, days: number): Observation {
+    return this.add<Observation>({
+      resourceType: 'Observation',
+      id: this.id('sleep'),
+      status: 'final',
+      category: [{ coding: [{ system: OBS_CATEGORY, code: 'activity', display: 'Activity' }] }],
+      code: { coding: [{ system: LOINC, code: '93832-4', display: 'Sleep duration' }], text: 'Sleep duration' },
+      subject: this.subject,
+      effectiveDateTime: this.at(days, 7),
+      valueQuantity: { value: Number(hours.toFixed(1)), unit: 'h', system: UCUM, code: 'h' },
+    });
+  }
+
+  encounter(days: number, status: Encounter['status'] = 'finished', reason = 'Follow-up, depression'): Encounter {
+    const start = this.at(days, 10);
+    return this.add<Encounter>({
+      resourceType: 'Encounter',
+      id: this.id('enc'),
+      status,
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB', display: 'ambulatory' },
+      type: [{ text: reason }],
+      subject: this.subject,
+      participant: [{ individual: { reference: `Practitioner/${PRACTITIONER_ID}` } }],
+      period: status === 'finished' ? { start, end: this.at(days, 10, 40) } : { start },
+    });
+  }
+
+  /** One prescription; `days` is when it was written, `doseMg` per day. */
+  prescribe(drug: Drug, doseMg: number, days: number, status: MedicationRequest['status'] = 'active', extra: Partial<MedicationRequest> = {}): MedicationRequest {
+    return this.add<MedicationRequest>({
+      resourceType: 'MedicationRequest',
+      id: this.id(`rx-${drug.code}`),
+      status,
+      intent: 'order',
+      medicationCodeableConcept: { coding: [{ system: RXNORM, code: drug.code, display: drug.display }], text: `${drug.display} ${doseMg} mg` },
+      subject: this.subject,
+      authoredOn: this.at(days),
+      requester: { reference: `Practitioner/${PRACTITIONER_ID}` },
+      dosageInstruction: [
+        {
+          text: `${doseMg} mg by mouth once daily`,
+          timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
+          doseAndRate: [{ doseQuantity: { value: doseMg, unit: 'mg', system: UCUM, code: 'mg' } }],
+        },
+      ],
+      dispenseRequest: { expectedSupplyDuration: { value: 30, unit: 'days', system: UCUM, code: 'd' }, numberOfRepeatsAllowed: 2 },
+      ...extra,
+    });
+  }
+
+  statement(drug: Drug, doseMg: number, fromDays: number, status: MedicationStatement['status'] = 'active'): MedicationStatement {
+    return this.add<MedicationStatement>({
+      resourceType: 'MedicationStatement',
+      id: this.id(`ms-${drug.code}`),
+      status,
+      medicationCodeableConcept: { coding: [{ system: RXNORM, code: drug.code, display: drug.display }], text: drug.display },
+      subject: this.subject,
+      effectivePeriod: { start: this.at(fromDays) },
+      dateAsserted: this.at(fromDays),
+      dosage: [{ text: `${doseMg} mg daily`, doseAndRate: [{ doseQuantity: { value: doseMg, unit: 'mg', system: UCUM, code: 'mg' } }] }],
+    });
+  }
+
+  /** PHQ-9 as a QuestionnaireResponse with LOINC linkIds, plus its total Observation. */
+  phq9Response(answers: number[], days: number): { response: QuestionnaireResponse; total: Observation } {
+    const response = this.add<QuestionnaireResponse>({
+      resourceType: 'QuestionnaireResponse',
+      id: this.id('qr-phq9'),
+      questionnaire: 'http://loinc.org/q/44249-1',
+      status: 'completed',
+      subject: this.subject,
+      authored: this.at(days),
+      item: [
+        ...PHQ9_ITEMS.map((item, i) => {
+          const answer = ANSWERS[answers[i] ?? 0] ?? ANSWERS[0];
+          return { linkId: item.linkId, text: item.text, answer: [{ valueCoding: { system: LOINC, code: answer.code, display: answer.display } }] };
+        }),
+        { linkId: '44261-6', text: 'PHQ-9 total score', answer: [{ valueInteger: sum(answers) }] },
+      ],
+    });
+    const total = this.score('phq9', sum(answers), days, { derivedFrom: [{ reference: `QuestionnaireResponse/${response.id}` }] });
+    return { response, total };
+  }
+}
+
+export function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function referenceRange(def: LabDef) {
+  const q = (value: number) => ({ value, unit: def.unit, system: UCUM, code: def.unit });
+  return {
+    ...(def.low !== undefined ? { low: q(def.low) } : {}),
+    ...(def.high !== undefined ? { high: q(def.high) } : {}),
+    text: `${def.low ?? ''}${def.low !== undefined && def.high !== undefined ? '–' : def.low !== undefined ? ' or more' : '≤ '}${def.high ?? ''} ${def.unit}`.trim(),
+  };
+}
+
+function interpret(def: LabDef, value: number): { code: string; display: string } {
+  if (def.criticalHigh !== undefined && value >= def.criticalHigh) return { code: 'HH', display: 'Critical high' };
+  if (def.criticalLow !== undefined && value <= def.criticalLow) return { code: 'LL', display: 'Critical low' };
+  if (def.high !== undefined && value > def.high) return { code: 'H', display: 'High' };
+  if (def.low !== undefined && value < def.low) return { code: 'L', display: 'Low' };
+  return { code: 'N', display: 'Normal' };
+}
