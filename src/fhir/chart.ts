@@ -11,7 +11,25 @@ export interface DatedValue {
 /** A chart entry Tidemark left out, and why (shown in the data-quality note, never silently dropped). */
 export interface ExcludedEntry {
   sourceRef: string;
-  reason: 'entered-in-error' | 'cancelled' | 'malformed' | 'unknown-unit' | 'no-value' | 'duplicate' | 'other';
+  reason:
+    | 'entered-in-error'
+    | 'cancelled'
+    | 'malformed'
+    | 'unknown-unit'
+    | 'no-value'
+    | 'duplicate'
+    | 'other'
+    // Added by src/fhir (compatible extension):
+    | 'non-numeric'
+    | 'no-date'
+    | 'out-of-range';
+  detail: string;
+}
+
+/** Something the reader accepted but the clinician may want to know (e.g. a date without timezone). */
+export interface ChartNote {
+  kind: 'no-timezone' | 'merged' | 'unit-converted' | 'capped' | 'other';
+  sourceRef: string;
   detail: string;
 }
 
@@ -39,4 +57,6 @@ export interface ChartData {
   /** Earlier Tidemark results per engine, oldest first (the relapse trend uses all of them). */
   history: Partial<Record<EngineName, StoredResult[]>>;
   excluded: ExcludedEntry[];
+  /** Accepted-with-a-caveat notes (dates without timezone, duplicates merged, units converted). */
+  notes?: ChartNote[];
 }

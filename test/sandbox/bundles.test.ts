@@ -54,7 +54,7 @@ describe('loading external Bundles (SANDBOX_DATA)', () => {
   });
 });
 
-describe.skipIf(!existsSync(SYNTHEA))('loading the Synthea sample (transaction Bundles)', () => {
+describe('loading the Synthea sample (transaction Bundles)', () => {
   let sb: SandboxHandle;
 
   beforeAll(async () => {
