@@ -1,0 +1,14 @@
+export {
+  buildResultObservation,
+  buildResultObservations,
+  buildWriteBundle,
+  engineVersionOf,
+  ifNoneExistFor,
+  individualCreates,
+  requestInputs,
+  resultIdentifierValue,
+} from './observations.ts';
+export type { EngineResult, EngineResultOf } from './observations.ts';
+export { canonicalJson, resultHash, sha256Hex } from './identity.ts';
+export { interpretationFor } from './interpretation.ts';
+export { engineOfObservation, isTidemarkObservation, readStoredResult } from './read-back.ts';

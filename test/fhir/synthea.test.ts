@@ -1,0 +1,34 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ENDPOINTS, type EngineName } from '../../src/contract/index.ts';
+import { mapChart } from '../../src/fhir/read/map-chart.ts';
+import { buildEngineRequests } from '../../src/fhir/requests.ts';
+
+const DIR = '/work/shared/data/synthea-phq';
+const files = (() => {
+  try {
+    return readdirSync(DIR).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+})();
+
+describe.skipIf(files.length === 0)('real-shaped Synthea bundles', () => {
+  it.each(files)('%s maps with the documented counts', (file) => {
+    const bundle = JSON.parse(readFileSync(`${DIR}/${file}`, 'utf8')) as { entry: Array<{ resource: { resourceType: string; id: string } }> };
+    const resources = bundle.entry.map((e) => e.resource);
+    const patient = resources.find((r) => r.resourceType === 'Patient')!;
+    const chart = mapChart(patient.id, resources);
+    const count = (id: string) => chart.assessments.filter((a) => a.instrumentId === id).length;
+    expect(count('phq9')).toBe(16);
+    expect(count('phq2')).toBe(5);
+    expect(count('gad7')).toBe(6);
+    expect(chart.prescriptions.some((p) => p.rxnorm === '36437' && p.medicationName === 'Sertraline')).toBe(true);
+    expect(chart.labs.length).toBeGreaterThan(5);
+    expect(chart.lastVisit).not.toBeNull();
+    expect(chart.excluded.filter((e) => e.reason === 'malformed')).toEqual([]);
+    const reqs = buildEngineRequests(chart, new Date('2021-06-01T00:00:00Z'));
+    for (const [engine, req] of Object.entries(reqs)) expect(ENDPOINTS[engine as EngineName].request.safeParse(req).success).toBe(true);
+    expect(reqs.relapse!.assessments).toHaveLength(16);
+  });
+});
