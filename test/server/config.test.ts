@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/server/config.ts';
+
+describe('loadConfig', () => {
+  it('defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      fhirServers: ['http://127.0.0.1:8081/fhir'],
+      engineTimeoutMs: 10_000,
+      rateLimitPerMinute: 600,
+      staticDir: 'dist',
+      trustProxy: false,
+      bodyLimitBytes: 1024 * 1024,
+    });
+    expect(c.engineUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.frameAncestors).toEqual(["'self'", 'http://127.0.0.1:8081', 'http://localhost:8081']);
+  });
+
+  it('reads the environment; SANDBOX_PORT moves the default FHIR server; trailing slashes are dropped', () => {
+    expect(loadConfig({ SANDBOX_PORT: '9999' }).fhirServers).toEqual(['http://127.0.0.1:9999/fhir']);
+    const c = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      FHIR_SERVERS: 'https://a.example/fhir/, https://b.example/r4',
+      ENGINE_URL: 'https://engine.example/api/v1/',
+      ENGINE_API_KEY: 'k',
+      ENGINE_TIMEOUT_MS: '2500',
+      RATE_LIMIT_PER_MINUTE: '30',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      FRAME_ANCESTORS: "'self' https://ehr.example",
+      CSP_CONNECT_SRC: 'https://auth.example',
+      STATIC_DIR: '/srv/app',
+      TRUST_PROXY: 'true',
+    });
+    expect(c).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      fhirServers: ['https://a.example/fhir', 'https://b.example/r4'],
+      engineUrl: 'https://engine.example/api/v1',
+      engineTimeoutMs: 2500,
+      rateLimitPerMinute: 30,
+      redisUrl: 'redis://127.0.0.1:6379',
+      frameAncestors: ["'self'", 'https://ehr.example'],
+      cspConnectSrc: ['https://auth.example'],
+      staticDir: '/srv/app',
+      trustProxy: true,
+    });
+  });
+
+  it('ENGINE_TIMEOUT_MS is capped at the 30 s hard limit', () => {
+    expect(loadConfig({ ENGINE_TIMEOUT_MS: '120000' }).engineTimeoutMs).toBe(30_000);
+  });
+
+  it('clear errors for bad values', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
+    expect(() => loadConfig({ ENGINE_URL: 'https://e.example' })).toThrow(/ENGINE_API_KEY/);
+    expect(() => loadConfig({ ENGINE_API_KEY: 'k' })).toThrow(/ENGINE_URL/);
+    expect(() => loadConfig({ ENGINE_URL: 'http://e.example', ENGINE_API_KEY: 'k' })).toThrow(/https/);
+    expect(loadConfig({ ENGINE_URL: 'http://127.0.0.1:9000', ENGINE_API_KEY: 'k' }).engineUrl).toBe('http://127.0.0.1:9000');
+    expect(() => loadConfig({ FHIR_SERVERS: 'ftp://x' })).toThrow(/FHIR_SERVERS/);
+    expect(() => loadConfig({ FRAME_ANCESTORS: "https://a;script-src *" })).toThrow(/CSP/);
+    // The key never shows up in a config error.
+    try {
+      loadConfig({ ENGINE_URL: 'http://e.example', ENGINE_API_KEY: 'sekrit' });
+    } catch (err) {
+      expect(String(err)).not.toContain('sekrit');
+    }
+  });
+});
