@@ -1,0 +1,327 @@
+// Relapse Prediction: a transparent, additive 0–100 early-warning score.
+import type { EngineRequest, EngineResponse, RelapseFactor, TerminologyCode } from '../../contract/index.ts';
+import { DAY_MS, nowIso, capitalize, clamp, div, fmt, round, signed } from '../common/util.ts';
+import {
+  DISCLAIMER,
+  blendConfidence,
+  buildIntelligence,
+  computeChange,
+  engineCode,
+  historyDepth,
+  loincCode,
+  modelBlock,
+  type ChangeInput,
+} from '../intelligence/index.ts';
+import {
+  assessmentProvenance,
+  importantChangeOf,
+  instrumentLoinc,
+  primarySeries,
+  readAssessments,
+  type InstrumentSeries,
+} from '../measures/index.ts';
+import { RELAPSE_PARAMS as P, RELAPSE_RECOMMENDATION, RELAPSE_SCALE } from './params.ts';
+
+export { RELAPSE_PARAMS } from './params.ts';
+
+type Req = EngineRequest<'relapse'>;
+type Res = EngineResponse<'relapse'>;
+type Level = Res['level'];
+type Trend = Res['trend'];
+
+export function relapseLevel(score: number): Level {
+  return score >= P.levels.high ? 'high' : score >= P.levels.elevated ? 'elevated' : score >= P.levels.moderate ? 'moderate' : 'low';
+}
+
+function factorTone(points: number, max: number, available: boolean): RelapseFactor['tone'] {
+  if (!available || points <= 0) return 'none';
+  const f = div(points, max);
+  return f >= P.factorTone.high ? 'high' : f >= P.factorTone.elevated ? 'elevated' : f >= P.factorTone.moderate ? 'moderate' : 'low';
+}
+
+export function sleepPoints(hours: number): number {
+  for (const [lo, pts] of P.sleep.bands) if (hours >= lo) return pts;
+  return P.sleep.maxPoints;
+}
+
+export function dmsePoints(pct: number): number {
+  return P.dmse.maxPoints * clamp(div(pct, P.dmse.fullAtPctIncrease), 0, 1);
+}
+
+export function medChangePoints(days: number): number {
+  return P.medication.maxPoints * clamp(div(P.medication.windowDays - days, P.medication.windowDays), 0, 1);
+}
+
+export function cadencePoints(days: number): number {
+  return P.cadence.maxPoints * clamp(div(days - P.cadence.graceDays, P.cadence.fullAtDays - P.cadence.graceDays), 0, 1);
+}
+
+interface SymptomReading {
+  factor: RelapseFactor;
+  trend: Trend;
+  series: InstrumentSeries | null;
+  spanDays: number;
+}
+
+function levelSaturation(s: InstrumentSeries, maxScore: number): number {
+  return P.symptoms.levelSaturation[s.key] ?? P.symptoms.genericLevelSaturationFraction * maxScore;
+}
+
+function symptomFactor(series: InstrumentSeries | null): SymptomReading {
+  const base = { key: 'symptoms' as const, label: 'Symptom trajectory', maxPoints: P.symptoms.maxPoints };
+  const last = series?.points[series.points.length - 1];
+  if (!series || !last) {
+    return {
+      factor: { ...base, points: 0, tone: 'none', available: false, detail: 'Symptom scales not supplied — factor not scored (0 points).' },
+      trend: 'unknown',
+      series: null,
+      spanDays: 0,
+    };
+  }
+  const sat = levelSaturation(series, last.maxScore);
+  const level = P.symptoms.levelPoints * clamp(div(last.score, sat), 0, 1);
+  const sevLabel = series.known ? bandOf(series, last.score) : (last.severity ?? null);
+  const sevText = sevLabel ? ` (${sevLabel})` : '';
+  const prev = series.points.length >= 2 ? series.points[series.points.length - 2]! : null;
+  const first = series.points[0]!;
+  const spanDays = Math.max(0, Math.round((last.epoch - first.epoch) / DAY_MS));
+  if (!prev) {
+    const points = round(level, 1);
+    return {
+      factor: {
+        ...base,
+        points,
+        tone: factorTone(points, base.maxPoints, true),
+        available: true,
+        detail:
+          `${series.name} ${fmt(last.score)}/${fmt(last.maxScore)}${sevText}, single administration — trajectory unknown. ` +
+          `Level ${fmt(level)} of ${P.symptoms.levelPoints} points (saturates at ${fmt(sat)}); rise not scored.`,
+      },
+      trend: 'unknown',
+      series,
+      spanDays,
+    };
+  }
+  const mcid = importantChangeOf(series, last.maxScore);
+  const rise = last.score - prev.score;
+  const full = P.symptoms.velocityFullInImportantChanges * mcid;
+  const velocity = P.symptoms.velocityPoints * clamp(div(rise, full), 0, 1);
+  const step = P.symptoms.trendFractionOfImportantChange * mcid;
+  const trend: Trend = rise >= step ? 'rising' : rise <= -step ? 'falling' : 'stable';
+  const points = round(level + velocity, 1);
+  return {
+    factor: {
+      ...base,
+      points,
+      tone: factorTone(points, base.maxPoints, true),
+      available: true,
+      detail:
+        `${series.name} ${trend} ${fmt(prev.score)}→${fmt(last.score)}/${fmt(last.maxScore)}${sevText} at the two most recent administrations. ` +
+        `Level ${fmt(level)} of ${P.symptoms.levelPoints} points (latest ${fmt(last.score)}, saturates at ${fmt(sat)}) + ` +
+        `rise ${fmt(velocity)} of ${P.symptoms.velocityPoints} points (${signed(rise)} points, full at +${fmt(full)}).`,
+    },
+    trend,
+    series,
+    spanDays,
+  };
+}
+
+function bandOf(s: InstrumentSeries, score: number): string | null {
+  if (!s.known?.bands) return null;
+  let label: string | null = null;
+  for (const [lo, l] of s.known.bands) if (score >= lo) label = l;
+  return label;
+}
+
+function sleepFactor(h: number | undefined): RelapseFactor {
+  const base = { key: 'sleep' as const, label: 'Sleep (wearable)', maxPoints: P.sleep.maxPoints };
+  if (h === undefined)
+    return { ...base, points: 0, tone: 'none', available: false, detail: 'Average sleep hours not supplied — factor not scored (0 points).' };
+  const points = sleepPoints(h);
+  const detail =
+    points > 0
+      ? `Averaging ${fmt(h)}h/night recently — short sleep is a leading relapse precursor. ${points} of ${P.sleep.maxPoints} points (<7 h: 6, <6 h: 12, <5 h: 18).`
+      : `Averaging ${fmt(h)}h/night — at or above the recommended 7 h; 0 of ${P.sleep.maxPoints} points.`;
+  return { ...base, points, tone: factorTone(points, base.maxPoints, true), available: true, detail };
+}
+
+function dmseFactor(pct: number | undefined): RelapseFactor {
+  const base = { key: 'dmse' as const, label: 'Digital MSE™ latency', maxPoints: P.dmse.maxPoints };
+  if (pct === undefined)
+    return { ...base, points: 0, tone: 'none', available: false, detail: 'Digital MSE latency change not supplied — factor not scored (0 points).' };
+  const points = round(dmsePoints(pct), 1);
+  const detail =
+    points > 0
+      ? `Response latency up ${fmt(pct)}% across visits — slowed responding can precede symptom return. ${fmt(points)} of ${P.dmse.maxPoints} points (full at +${P.dmse.fullAtPctIncrease}%).`
+      : `Response latency changed ${signed(pct)}% across visits — no slowing; 0 of ${P.dmse.maxPoints} points.`;
+  return { ...base, points, tone: factorTone(points, base.maxPoints, true), available: true, detail };
+}
+
+function medicationFactor(days: number | undefined, active: boolean): RelapseFactor {
+  const base = { key: 'medication' as const, label: 'Medication change window', maxPoints: P.medication.maxPoints };
+  const activeText = active ? 'active medication' : 'no active medication reported';
+  if (days === undefined)
+    return {
+      ...base,
+      points: 0,
+      tone: 'none',
+      available: false,
+      detail: `Days since the last medication change not supplied (${activeText}) — factor not scored (0 points).`,
+    };
+  const points = round(medChangePoints(days), 1);
+  const detail =
+    points > 0
+      ? `Medication changed ${days} days ago (${activeText}) — the first ${P.medication.windowDays} days after a change are a vulnerable window. ${fmt(points)} of ${P.medication.maxPoints} points (decays to 0 at ${P.medication.windowDays} days).`
+      : `Last medication change ${days} days ago (${activeText}) — outside the ${P.medication.windowDays}-day window; 0 of ${P.medication.maxPoints} points.`;
+  return { ...base, points, tone: factorTone(points, base.maxPoints, true), available: true, detail };
+}
+
+function cadenceFactor(days: number | undefined): RelapseFactor {
+  const base = { key: 'cadence' as const, label: 'Visit cadence', maxPoints: P.cadence.maxPoints };
+  if (days === undefined)
+    return { ...base, points: 0, tone: 'none', available: false, detail: 'Days since the last visit not supplied — factor not scored (0 points).' };
+  const points = round(cadencePoints(days), 1);
+  const detail =
+    points > 0
+      ? `${days} days since the last visit — beyond the ${P.cadence.graceDays}-day follow-up interval. ${fmt(points)} of ${P.cadence.maxPoints} points (full at ${P.cadence.fullAtDays} days).`
+      : `${days} days since the last visit — within the ${P.cadence.graceDays}-day follow-up interval; 0 of ${P.cadence.maxPoints} points.`;
+  return { ...base, points, tone: factorTone(points, base.maxPoints, true), available: true, detail };
+}
+
+const TREND_TEXT: Record<Trend, string> = {
+  rising: 'signals rising',
+  falling: 'signals falling',
+  stable: 'signals stable',
+  unknown: 'trend unknown',
+};
+
+const INPUT_NAMES = ['assessments', 'avgSleepHours', 'dmseLatencyPctChange', 'daysSinceMedChange', 'daysSinceLastVisit'] as const;
+
+export function predictRelapse(req: Req, ctx: { now: Date }): Res {
+  const a = readAssessments(req.assessments);
+  const primary = primarySeries(a.series);
+  const sym = symptomFactor(primary);
+  const factors: RelapseFactor[] = [
+    sym.factor,
+    sleepFactor(req.avgSleepHours),
+    dmseFactor(req.dmseLatencyPctChange),
+    medicationFactor(req.daysSinceMedChange, req.hasActiveMedication),
+    cadenceFactor(req.daysSinceLastVisit),
+  ];
+  const raw = factors.reduce((s, f) => s + f.points, 0);
+  const score = Math.round(clamp(raw, 0, 100));
+  const level = relapseLevel(score);
+  let top: RelapseFactor | null = null;
+  for (const f of factors) if (f.points > 0 && (!top || f.points > top.points)) top = f;
+  const topDriver = top ? top.label : null;
+  const sourceCount = factors.filter((f) => f.available).length;
+  const missing = factors.map((f, i) => (f.available ? null : INPUT_NAMES[i]!)).filter((x): x is (typeof INPUT_NAMES)[number] => x !== null);
+
+  const n = primary?.points.length ?? 0;
+  const confidenceScore = blendConfidence(sourceCount, factors.length, historyDepth(n));
+  const reasons = [`${sourceCount} of ${factors.length} inputs supplied`];
+  reasons.push(
+    primary
+      ? `${primary.name} history covers ${n} administration${n === 1 ? '' : 's'} over ${sym.spanDays} days`
+      : 'No symptom-scale history',
+  );
+  if (!top) reasons.push('No factor is firing');
+
+  const summaryLine =
+    `${capitalize(level)} relapse risk (${score}/100), ${TREND_TEXT[sym.trend]}, ` +
+    (top ? `driven primarily by ${top.label.toLowerCase()}.` : 'no factor firing.');
+  const headline =
+    `Relapse risk ${score}/100 (${level})` +
+    (top ? ` — driven primarily by ${top.label.toLowerCase()} (${fmt(top.points)} of ${top.maxPoints} points).` : ' — no factor firing.');
+  const flagged = factors
+    .filter((f) => f.tone === 'elevated' || f.tone === 'high')
+    .sort((x, y) => y.points - x.points)
+    .map((f) => f.label);
+
+  const codes: TerminologyCode[] = [engineCode('relapse_risk', 'Tidemark relapse early-warning score', 'score')];
+  if (primary) {
+    const l = instrumentLoinc(primary);
+    if (l) codes.push(loincCode(l.code, l.display, 'factors[0]'));
+  }
+  if (req.avgSleepHours !== undefined) codes.push(loincCode('93832-4', 'Sleep duration', 'factors[1]'));
+  a.series.forEach((s, i) => {
+    const l = instrumentLoinc(s);
+    if (l) codes.push(loincCode(l.code, l.display, `measures[${i}]`));
+  });
+
+  const changeInputs: ChangeInput[] = [
+    { key: 'avgSleepHours', current: req.avgSleepHours, factor: 'sleep disruption factor', points: sleepPoints, style: 'quality', clearedPhrase: 'no longer firing', pointsAreRisk: true },
+    { key: 'daysSinceLastVisit', current: req.daysSinceLastVisit, factor: 'follow-up gap factor', points: cadencePoints, style: 'quantity', clearedPhrase: 'cleared', pointsAreRisk: true },
+    { key: 'dmseLatencyPctChange', current: req.dmseLatencyPctChange, factor: 'Digital MSE latency factor', points: dmsePoints, style: 'quantity', clearedPhrase: 'no longer firing', pointsAreRisk: true },
+    { key: 'daysSinceMedChange', current: req.daysSinceMedChange, factor: 'medication-change window factor', points: medChangePoints, style: 'quantity', clearedPhrase: 'closed', pointsAreRisk: true },
+    { key: 'hasActiveMedication', current: req.hasActiveMedication, factor: 'medication context', points: () => 0, style: 'quantity', pointsAreRisk: true },
+  ];
+  const change = computeChange(req.previous, {
+    score,
+    status: level,
+    higherIsWorse: true,
+    statusRank: { low: 0, moderate: 1, elevated: 2, high: 3 },
+    inputs: changeInputs,
+  });
+
+  const firing = factors.filter((f) => f.points > 0).sort((x, y) => y.points - x.points).slice(0, 2);
+  const reasoning = [
+    `Relapse risk is ${level} at ${score}/100 and ${sym.trend === 'unknown' ? 'the symptom trend cannot be read yet' : `symptom scores are ${sym.trend}`}.`,
+    firing.length
+      ? `The largest contributions are ${firing.map((f) => `${f.label.toLowerCase()} (${fmt(f.points)} of ${f.maxPoints} points)`).join(' and ')}.`
+      : 'No factor contributes points.',
+    `Confidence is ${confidenceScore >= 0.75 ? 'high' : confidenceScore >= 0.45 ? 'moderate' : 'low'} with ${sourceCount} of ${factors.length} inputs supplied${missing.length ? `; not supplied: ${missing.join(', ')}` : ''}.`,
+    change && change.delta !== null ? `Compared with the previous result the score ${change.direction === 'unchanged' ? 'is unchanged' : change.direction} (${signed(change.delta)}).` : '',
+  ];
+
+  const usedKeys = new Set(primary ? [primary.key] : []);
+  const inputs = [
+    ...assessmentProvenance(a.series, usedKeys),
+    { name: 'avgSleepHours', value: req.avgSleepHours ?? null, observedAt: null, contributed: req.avgSleepHours !== undefined },
+    { name: 'dmseLatencyPctChange', value: req.dmseLatencyPctChange ?? null, observedAt: null, contributed: req.dmseLatencyPctChange !== undefined },
+    { name: 'daysSinceMedChange', value: req.daysSinceMedChange ?? null, observedAt: null, contributed: req.daysSinceMedChange !== undefined },
+    { name: 'hasActiveMedication', value: req.hasActiveMedication, observedAt: null, contributed: req.daysSinceMedChange !== undefined },
+    { name: 'daysSinceLastVisit', value: req.daysSinceLastVisit ?? null, observedAt: null, contributed: req.daysSinceLastVisit !== undefined },
+  ];
+
+  const generatedAt = nowIso(ctx.now);
+  const intelligence = buildIntelligence({
+    engine: 'relapse',
+    status: level,
+    headline,
+    flagged,
+    requiresClinicianReview: level === 'elevated' || level === 'high',
+    safety: a.safety,
+    confidenceScore,
+    confidenceReasons: reasons,
+    completeness: div(sourceCount, factors.length),
+    missingInputs: missing,
+    inputs,
+    staleAfterDays: P.staleAfterDays,
+    codes,
+    change,
+    interpretationScale: { ...RELAPSE_SCALE },
+    explain: req.explain,
+    reasoning,
+    now: ctx.now,
+  });
+  return {
+    object: 'relapse.prediction',
+    generatedAt,
+    ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
+    model: modelBlock('relapse_risk'),
+    disclaimer: DISCLAIMER,
+    intelligence,
+    safety: a.safety,
+    score,
+    level,
+    trend: sym.trend,
+    confidence: intelligence.confidence.level,
+    topDriver,
+    factors,
+    summaryLine,
+    recommendation: RELAPSE_RECOMMENDATION[level],
+    sourceCount,
+    measures: a.measures,
+  };
+}
