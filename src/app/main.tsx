@@ -1,10 +1,8 @@
-// App entry: completes the SMART authorization (FHIR.oauth2.ready), then renders with the
-// fhirclient-backed data layer. Every failure ends in a readable page, never a blank one.
+// App entry: completes the SMART authorization (FHIR.oauth2.ready) while the React app loads in
+// parallel, then renders with the fhirclient-backed data layer. Every failure ends in a readable
+// page, never a blank one.
 import FHIR from 'fhirclient';
 import { createRoot } from 'react-dom/client';
-import { App } from './app.tsx';
-import { AppProviders } from './app-providers.tsx';
-import { dataLayerFromClient } from './features/launch-session/from-fhir-client.ts';
 import { classifyLaunchProblem, LaunchError } from './features/launch-session/launch-error.tsx';
 import './styles.css';
 
@@ -16,6 +14,8 @@ async function start(): Promise<void> {
     root.render(<LaunchError problem={early} />);
     return;
   }
+  // The token exchange and the app bundle (React Query, zod, FHIR mapping) load at the same time.
+  const appModule = import('./app-root.tsx');
   let client;
   try {
     client = await FHIR.oauth2.ready();
@@ -28,11 +28,12 @@ async function start(): Promise<void> {
     root.render(<LaunchError problem={{ kind: 'no-patient' }} />);
     return;
   }
-  root.render(
-    <AppProviders layer={dataLayerFromClient(client, patientId)}>
-      <App />
-    </AppProviders>,
-  );
+  try {
+    const { renderApp } = await appModule;
+    renderApp(root, client, patientId);
+  } catch (error) {
+    root.render(<LaunchError problem={{ kind: 'auth-error', detail: `The app failed to load: ${String(error)}` }} />);
+  }
 }
 
 void start();

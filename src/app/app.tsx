@@ -1,0 +1,93 @@
+// The clinician view: safety first, then the summary, then the detail a clinician may want.
+import { ENGINE_NAMES, type ClinicalMeasure } from '../contract/index.ts';
+import { ErrorState, Skeleton } from './components/states.tsx';
+import { useChart } from './features/chart/api/get-chart.ts';
+import { DataQualityNote } from './features/data-quality/data-quality-note.tsx';
+import { DmseSignals } from './features/dmse/dmse-signals.tsx';
+import { EngineCard } from './features/engine-cards/engine-card.tsx';
+import { LabSignals } from './features/labs/lab-signals.tsx';
+import { PatientBanner } from './features/launch-session/patient-banner.tsx';
+import { MedicationSignals } from './features/medications/medication-signals.tsx';
+import { OutcomeComponents } from './features/outcome/outcome-components.tsx';
+import { RelapseFactors } from './features/relapse/relapse-factors.tsx';
+import { deriveItem9Alert } from './features/safety/derive-safety.ts';
+import { SafetyBanner } from './features/safety/safety-banner.tsx';
+import { useEngines } from './features/scores/api/run-engine.ts';
+import { safetyFindings } from './features/scores/engine-results.ts';
+import { SummaryPanel } from './features/summary/summary-panel.tsx';
+import { Phq9TrendPanel } from './features/trends/phq9-trend.tsx';
+
+/** fhirclient's HttpError carries `status`; 401 means the token expired and could not be refreshed. */
+function isAuthError(error: Error): boolean {
+  const status = (error as Error & { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+  return status === 401 || /\b401\b|unauthori[sz]ed/i.test(error.message);
+}
+
+export function App() {
+  const chart = useChart();
+  const runs = useEngines(chart.data);
+  const alert = deriveItem9Alert(chart.data?.assessments, safetyFindings(runs));
+  const measures: ClinicalMeasure[] = [
+    ...(runs.outcome.data?.measures ?? []),
+    ...(runs.relapse.data?.measures ?? []),
+    ...(runs.medication.data?.measures ?? []),
+  ];
+  return (
+    <div className="app">
+      <header className="app-header">
+        <p className="app-header__brand">
+          Tidemark <span className="muted">· measurement-based care</span>
+        </p>
+      </header>
+      <PatientBanner />
+      <main className="app-main" id="main">
+        <h1 className="visually-hidden">Tidemark decision support</h1>
+        {alert && <SafetyBanner alert={alert} />}
+        {chart.isError ? (
+          <section className="panel">
+            {isAuthError(chart.error) ? (
+              <ErrorState
+                title="Session expired"
+                message="The EHR no longer accepts this session's token. Relaunch Tidemark from the patient's chart in the EHR."
+              />
+            ) : (
+              <ErrorState title="Could not read the chart" message={chart.error.message} onRetry={() => void chart.refetch()} />
+            )}
+          </section>
+        ) : chart.isPending ? (
+          <section className="panel" aria-label="Loading">
+            <Skeleton label="Reading the chart…" lines={4} />
+          </section>
+        ) : (
+          <>
+            <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
+            <DataQualityNote chart={chart.data} />
+            <Phq9TrendPanel chart={chart.data} measures={measures} deferChart={ENGINE_NAMES.some((e) => runs[e].isPending)} />
+            <section className="cards" aria-labelledby="cards-title">
+              <h2 id="cards-title" className="section-title">
+                Results in detail
+              </h2>
+              <div className="cards__grid">
+                <EngineCard run={runs.relapse}>{runs.relapse.data && <RelapseFactors result={runs.relapse.data} />}</EngineCard>
+                <EngineCard run={runs.outcome}>{runs.outcome.data && <OutcomeComponents result={runs.outcome.data} />}</EngineCard>
+                <EngineCard run={runs.medication}>
+                  {runs.medication.data && <MedicationSignals result={runs.medication.data} chart={chart.data} />}
+                </EngineCard>
+                <EngineCard run={runs.biomarker}>
+                  {runs.biomarker.data && <LabSignals result={runs.biomarker.data} chart={chart.data} />}
+                </EngineCard>
+                <EngineCard run={runs.dmse}>{runs.dmse.data && <DmseSignals result={runs.dmse.data} />}</EngineCard>
+              </div>
+            </section>
+          </>
+        )}
+      </main>
+      <footer className="app-footer">
+        <p>
+          Tidemark is decision support for clinician review — not a diagnosis. It does not replace clinical judgement or your
+          local protocols.
+        </p>
+      </footer>
+    </div>
+  );
+}

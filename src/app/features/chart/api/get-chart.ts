@@ -1,0 +1,21 @@
+// Reads and maps the patient's chart (src/fhir does the FHIR → ChartData work).
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { ChartData } from '../../../../fhir/chart.ts';
+import { readChart } from '../../../lib/fhir-mapping.ts';
+import { useDataLayer, type DataLayer } from '../../launch-session/data-layer.tsx';
+
+export function getChart(layer: DataLayer): Promise<ChartData> {
+  return readChart(layer.fhir, layer.patientId);
+}
+
+export function chartQueryOptions(layer: DataLayer) {
+  return queryOptions({
+    queryKey: ['chart', layer.serverUrl, layer.patientId],
+    queryFn: () => getChart(layer),
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function useChart() {
+  return useQuery(chartQueryOptions(useDataLayer()));
+}

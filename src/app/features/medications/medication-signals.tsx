@@ -1,0 +1,68 @@
+import type { MedicationResponse, ModuleSignal, Prescription } from '../../../contract/index.ts';
+import type { ChartData } from '../../../fhir/chart.ts';
+import { SignalList } from '../../components/signal-list.tsx';
+import { SourceRefs } from '../../components/source-refs.tsx';
+import { formatDate } from '../../lib/format.ts';
+
+function findPrescription(chart: ChartData, ref: string | null): Prescription | undefined {
+  if (!ref) return undefined;
+  return chart.prescriptions.find((p) => p.id === ref || ref.endsWith(`/${p.id}`) || p.id.endsWith(`/${ref}`));
+}
+
+function describe(p: Prescription): string {
+  const dose = [p.dosage, p.frequency].filter(Boolean).join(' ');
+  const dates = [p.prescribedAt && `started ${formatDate(p.prescribedAt)}`, p.stoppedAt && `stopped ${formatDate(p.stoppedAt)}`]
+    .filter(Boolean)
+    .join(', ');
+  return [`${p.medicationName}${dose ? ` ${dose}` : ''}`, p.status, dates].filter(Boolean).join(' · ');
+}
+
+export function MedicationSignals({ result, chart }: { result: MedicationResponse; chart: ChartData }) {
+  const sourceData = (s: ModuleSignal) => {
+    const p = findPrescription(chart, s.sourceRef);
+    return p ? <span className="source-data">From the chart: {describe(p)}. </span> : null;
+  };
+  return (
+    <div className="medications">
+      <SignalList signals={result.signals} label="Medication signals" sourceData={sourceData} />
+      <MedicationList chart={chart} />
+    </div>
+  );
+}
+
+export function MedicationList({ chart }: { chart: ChartData }) {
+  if (chart.prescriptions.length === 0) return <p className="empty-state">No antidepressant or mood-stabiliser prescriptions in the chart.</p>;
+  return (
+    <details className="card__more">
+      <summary>Medications in the chart ({chart.prescriptions.length})</summary>
+      <div className="table-wrap">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Medication</th>
+              <th scope="col">Dose</th>
+              <th scope="col">Status</th>
+              <th scope="col">Started</th>
+              <th scope="col">Stopped</th>
+              <th scope="col">Source</th>
+            </tr>
+          </thead>
+          <tbody>
+            {chart.prescriptions.map((p) => (
+              <tr key={p.id}>
+                <td>{p.medicationName}</td>
+                <td>{[p.dosage, p.frequency].filter(Boolean).join(' ') || '—'}</td>
+                <td>{p.status}</td>
+                <td>{formatDate(p.prescribedAt)}</td>
+                <td>{formatDate(p.stoppedAt)}</td>
+                <td>
+                  <SourceRefs refs={[p.id]} label="" className="source-line--inline" />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}

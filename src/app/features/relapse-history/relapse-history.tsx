@@ -1,0 +1,95 @@
+// Relapse risk over time, read from the chart's own earlier Tidemark results (no server storage).
+import { lazy, Suspense } from 'react';
+import type { EngineResponse } from '../../../contract/index.ts';
+import type { StoredResult } from '../../../fhir/chart.ts';
+import { EmptyState, Section, Skeleton } from '../../components/states.tsx';
+import { formatDate, humanize, plural } from '../../lib/format.ts';
+import { useIsResultSaved } from '../write-back/api/use-save-to-chart.ts';
+import { RELAPSE_BANDS, relapseHistoryData } from './relapse-history-data.ts';
+import './relapse-history.css';
+
+const RelapseHistoryChart = lazy(() => import('./relapse-history-chart.tsx'));
+
+export interface RelapseHistoryProps {
+  /** ChartData.history.relapse: earlier Tidemark relapse results, oldest first. */
+  history: readonly StoredResult[] | undefined;
+  /** The relapse result computed in this session, when there is one. */
+  current?: EngineResponse<'relapse'> | null;
+  /** Whether `current` is already in the chart; default: saved in this session via Save to chart. */
+  currentSaved?: boolean;
+}
+
+export const EMPTY_MESSAGE = 'No earlier Tidemark relapse results in the chart yet — save this one to start a trend.';
+
+export function RelapseHistory({ history, current, currentSaved }: RelapseHistoryProps) {
+  const savedInSession = useIsResultSaved(current ?? null);
+  const saved = currentSaved ?? savedInSession;
+  const data = relapseHistoryData(history, current, saved);
+  const now = data.points.find((p) => p.current);
+  return (
+    <Section id="relapse-history" title="Relapse risk over time">
+      {data.earlier === 0 ? (
+        <>
+          <EmptyState>{EMPTY_MESSAGE}</EmptyState>
+          {now && (
+            <p className="relapse-history__now">
+              Now: {now.score}/100 ({now.level}){saved ? ', saved to the chart' : ', not saved'}.
+            </p>
+          )}
+        </>
+      ) : (
+        <>
+          <p className="relapse-history__lead">
+            {plural(data.earlier, 'earlier result')} from the chart{now ? (saved ? ', plus the current one (saved).' : ', plus the current one (not saved).') : '.'}
+          </p>
+          <Suspense fallback={<Skeleton label="Loading the chart…" lines={4} />}>
+            <RelapseHistoryChart data={data} />
+          </Suspense>
+          <ul className="legend" aria-label="Chart legend">
+            {RELAPSE_BANDS.map((b) => (
+              <li key={b.level}>
+                <span className={`legend__swatch relapse-history__swatch--${b.level}`} aria-hidden="true" /> {b.label} {b.from}
+                {b.to === 100 ? '–100' : `–${b.to - 1}`}
+              </li>
+            ))}
+            <li>
+              <span className="relapse-history__mark" aria-hidden="true">◇</span> Now{saved ? '' : ' (not saved)'}
+            </li>
+          </ul>
+        </>
+      )}
+      {data.points.length > 0 && data.earlier > 0 && (
+        <div className="table-wrap">
+          <table className="table relapse-history__table">
+            <caption className="visually-hidden">Relapse risk scores, oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Score (0–100)</th>
+                <th scope="col">Level</th>
+                <th scope="col">In the chart</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.points.map((p) => (
+                <tr key={`${p.t}-${p.sourceRef ?? 'now'}`} className={p.current ? 'relapse-history__row--now' : undefined}>
+                  <td>{p.current ? `${formatDate(p.at)} (now)` : formatDate(p.at)}</td>
+                  <td>{p.score}</td>
+                  <td>{humanize(p.level)}</td>
+                  <td>{p.current ? (p.saved ? 'Saved' : 'Not saved') : p.sourceRef}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data.unscored.length > 0 && (
+        <p className="muted relapse-history__note">
+          {plural(data.unscored.length, 'earlier result')} without a usable score or date not plotted ({data.unscored.map((u) => u.sourceRef).join(', ')}).
+        </p>
+      )}
+    </Section>
+  );
+}
+
+export default RelapseHistory;

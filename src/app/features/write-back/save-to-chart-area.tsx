@@ -1,0 +1,75 @@
+// "Save to chart" wired to the app: the summary renders this next to its title with the chart and
+// the engine runs. Builds the EngineResult list (the exact request each engine was sent, read from
+// the react-query cache key of its run) and the writer from the data layer.
+import { useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { ENGINE_NAMES, type EngineName, type EngineRequest } from '../../../contract/index.ts';
+import type { ChartData } from '../../../fhir/chart.ts';
+import type { EngineResult } from '../../../fhir/write/index.ts';
+import { buildEngineRequests } from '../../lib/fhir-mapping.ts';
+import { useDataLayer, type DataLayer } from '../launch-session/data-layer.tsx';
+import type { EngineRuns } from '../scores/api/run-engine.ts';
+import { fetchFhirWriter, type FhirRequest } from './api/fhir-writer.ts';
+import { SaveToChart } from './save-to-chart.tsx';
+
+export interface SaveToChartAreaProps {
+  chart: ChartData;
+  runs: EngineRuns;
+}
+
+/** Optional data-layer members write-back uses (the lead adds them to DataLayer; absent = defaults). */
+export interface WriteBackLayer {
+  /** Granted SMART scope (client.state.tokenResponse.scope). Unknown when absent: the server decides. */
+  scope?: string;
+  /** Authenticated FHIR request; default: fetch + Bearer accessToken() against serverUrl. */
+  fhirWrite?: FhirRequest;
+}
+
+/** The writer and scope of a data layer (falls back to fetch with the layer's token). */
+export function writeBackFromLayer(layer: DataLayer): { request: FhirRequest; scope: string | undefined } {
+  const extra = layer as DataLayer & WriteBackLayer;
+  return {
+    request: extra.fhirWrite ?? fetchFhirWriter({ serverUrl: layer.serverUrl, accessToken: layer.accessToken }),
+    scope: extra.scope,
+  };
+}
+
+/** Finished engine results with the requests they answered. */
+export function useEngineResults(chart: ChartData, runs: EngineRuns): EngineResult[] {
+  const layer = useDataLayer();
+  const queryClient = useQueryClient();
+  const datas = ENGINE_NAMES.map((e) => runs[e].data);
+  return useMemo(() => {
+    let rebuilt: ReturnType<typeof buildEngineRequests> | undefined;
+    const out: EngineResult[] = [];
+    for (const engine of ENGINE_NAMES) {
+      const response = runs[engine].data;
+      if (!response) continue;
+      // The request is part of the run's query key (['engine', server, patient, engine, request]).
+      const cached = queryClient
+        .getQueriesData({ queryKey: ['engine', layer.serverUrl, layer.patientId, engine] })
+        .find(([, data]) => data === response)?.[0]?.[4] as EngineRequest<EngineName> | undefined;
+      const request = cached ?? (rebuilt ??= buildEngineRequests(chart, (layer.now ?? (() => new Date()))()))[engine];
+      if (!request) continue;
+      out.push({ patientId: layer.patientId, engine, request, response } as EngineResult);
+    }
+    return out;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the response objects
+  }, [chart, layer, queryClient, ...datas]);
+}
+
+export function SaveToChartArea({ chart, runs }: SaveToChartAreaProps) {
+  const layer = useDataLayer();
+  const results = useEngineResults(chart, runs);
+  const { request, scope } = useMemo(() => writeBackFromLayer(layer), [layer]);
+  const pending = ENGINE_NAMES.some((e) => runs[e].isPending);
+  return (
+    <SaveToChart
+      results={results}
+      serverUrl={layer.serverUrl}
+      fhirRequest={request}
+      scope={scope}
+      disabledReason={pending ? 'Waiting for every result before saving…' : undefined}
+    />
+  );
+}

@@ -1,0 +1,215 @@
+// "Save to chart": preview exactly what will be written, write it once, show what was written.
+// A failure never touches the results on screen (this component does not own them): it explains,
+// offers Retry and "Download as FHIR JSON".
+import { useId } from 'react';
+import type { EngineResult } from '../../../fhir/write/index.ts';
+import { formatDate, plural } from '../../lib/format.ts';
+import type { FhirRequest } from './api/fhir-writer.ts';
+import { useSaveToChart } from './api/use-save-to-chart.ts';
+import type { WriteOutcome, WrittenEntry } from './api/write-to-chart.ts';
+import { bundleFileName, downloadBundle, previewRows } from './preview-rows.ts';
+import './write-back.css';
+
+export interface SaveToChartProps {
+  /** Successful engine results, one per engine ({patientId, engine, request, response}). */
+  results: readonly EngineResult[];
+  /** FHIR base URL (links to what was written). */
+  serverUrl: string;
+  /** Authenticated request to the FHIR server (fetchFhirWriter builds one from the SMART token). */
+  fhirRequest: FhirRequest;
+  /** Granted SMART scope string; when it lacks Observation create/write, nothing is posted. */
+  scope?: string | null;
+  onSaved?: (outcome: WriteOutcome) => void;
+  /** When set, the button stays disabled with this reason (e.g. "Waiting for every result…"). */
+  disabledReason?: string;
+}
+
+const OUTCOME_LABEL: Record<WrittenEntry['outcome'], string> = {
+  created: 'Created',
+  existed: 'Already in the chart',
+  failed: 'Failed',
+  unknown: 'Saved',
+};
+
+function outcomeSummary(o: WriteOutcome): string {
+  const created = o.entries.filter((e) => e.outcome === 'created').length;
+  const existed = o.entries.filter((e) => e.outcome === 'existed').length;
+  const other = o.entries.length - created - existed;
+  const parts = [created > 0 ? `${created} created` : '', existed > 0 ? `${existed} already in the chart` : '', other > 0 ? `${other} saved` : ''].filter(Boolean);
+  return `Saved to the chart: ${parts.join(', ') || 'nothing to write'}.`;
+}
+
+export function SaveToChart({ results, serverUrl, fhirRequest, scope, onSaved, disabledReason }: SaveToChartProps) {
+  const { bundle, buildError, state, canWrite, openPreview, cancel, save } = useSaveToChart({ results, request: fhirRequest, serverUrl, scope, onSaved });
+  const titleId = useId();
+  const rows = bundle ? previewRows(bundle) : [];
+  const n = rows.length;
+  const patientId = results[0]?.patientId ?? 'patient';
+  const download = () => bundle && downloadBundle(bundle, bundleFileName(patientId));
+  const saving = state.phase === 'saving';
+
+  const status =
+    state.phase === 'saving'
+      ? `Saving ${plural(n, 'Observation')} to the chart…`
+      : state.phase === 'saved'
+        ? outcomeSummary(state.outcome)
+        : state.phase === 'preview'
+          ? `Preview: ${plural(n, 'Observation')} will be written.`
+          : '';
+
+  if (results.length === 0) {
+    return (
+      <div className="write-back" data-feature="write-back">
+        <button type="button" className="button" disabled title="No finished results to save yet">
+          Save to chart
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="write-back" data-feature="write-back">
+      <div className="write-back__bar">
+        {state.phase === 'saved' ? (
+          <span className="write-back__done">
+            <span aria-hidden="true">✓ </span>Saved to chart
+          </span>
+        ) : (
+          <button
+            type="button"
+            className="button"
+            onClick={openPreview}
+            disabled={!bundle || saving || state.phase === 'preview' || !!disabledReason}
+            title={disabledReason}
+            aria-expanded={state.phase !== 'idle'}
+          >
+            Save to chart
+          </button>
+        )}
+      </div>
+      <p className="write-back__status" role="status" aria-live="polite">
+        {status}
+      </p>
+      {buildError && <p className="text-error">Could not prepare the Observations: {buildError.message}</p>}
+
+      {(state.phase === 'preview' || state.phase === 'saving' || state.phase === 'failed') && bundle && (
+        <section className="write-back__panel" aria-labelledby={titleId}>
+          <h3 id={titleId} className="write-back__title">
+            {state.phase === 'failed' ? 'Not saved' : `Preview — ${plural(n, 'Observation')} will be written to the chart`}
+          </h3>
+          {canWrite === false && state.phase !== 'failed' && (
+            <div className="error-state" role="alert">
+              <p className="error-state__title">This launch cannot write to the chart</p>
+              <p className="error-state__message">
+                The access token was not granted Observation write access (scope: <code>{scope}</code>). Nothing will be sent; you can download the
+                results as FHIR JSON instead.
+              </p>
+            </div>
+          )}
+          {state.phase === 'failed' && (
+            <div className="error-state" role="alert">
+              <p className="error-state__title">The results were not saved to the chart</p>
+              <p className="error-state__message">{state.error.message}</p>
+              {state.error.partial.length > 0 && (
+                <p className="error-state__message">
+                  {plural(state.error.partial.length, 'Observation')} went through before the failure; a retry will not duplicate them.
+                </p>
+              )}
+              <p className="error-state__message">The results on screen are unchanged.</p>
+            </div>
+          )}
+          <PreviewTable rows={rows} />
+          <details className="write-back__json">
+            <summary>Show the FHIR JSON</summary>
+            <pre tabIndex={0}>{JSON.stringify(bundle, null, 2)}</pre>
+          </details>
+          <div className="write-back__actions">
+            {state.phase === 'failed' ? (
+              state.error.kind !== 'no-scope' && (
+                <button type="button" className="button" onClick={save}>
+                  Retry
+                </button>
+              )
+            ) : (
+              <button type="button" className="button" onClick={save} disabled={saving || canWrite === false} aria-disabled={saving || canWrite === false}>
+                {saving ? 'Saving…' : `Write ${plural(n, 'Observation')} to the chart`}
+              </button>
+            )}
+            <button type="button" className="button button--secondary" onClick={download}>
+              Download as FHIR JSON
+            </button>
+            <button type="button" className="button button--secondary" onClick={cancel} disabled={saving}>
+              {state.phase === 'failed' ? 'Close' : 'Cancel'}
+            </button>
+          </div>
+        </section>
+      )}
+
+      {state.phase === 'saved' && (
+        <section className="write-back__panel" aria-labelledby={titleId}>
+          <h3 id={titleId} className="write-back__title">
+            Written to the chart
+          </h3>
+          <ul className="write-back__written">
+            {state.outcome.entries.map((e) => (
+              <li key={e.identifier} data-outcome={e.outcome}>
+                <span className={`badge ${e.outcome === 'created' ? 'badge--ok' : e.outcome === 'failed' ? 'badge--error' : 'badge--unknown'}`}>
+                  {OUTCOME_LABEL[e.outcome]}
+                </span>{' '}
+                {e.display}
+                {e.url ? (
+                  <>
+                    {' — '}
+                    <a href={e.url} target="_blank" rel="noreferrer">
+                      Observation/{e.id}
+                    </a>
+                  </>
+                ) : (
+                  <span className="muted"> — the server did not return an id</span>
+                )}
+              </li>
+            ))}
+          </ul>
+          <p className="muted write-back__mode">
+            {state.outcome.mode === 'transaction' ? 'Written in one transaction.' : 'Written one by one (this server does not take transactions).'} Saving
+            the same results again never creates a duplicate.
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}
+
+function PreviewTable({ rows }: { rows: ReturnType<typeof previewRows> }) {
+  return (
+    <div className="table-wrap">
+      <table className="table write-back__table">
+        <caption className="visually-hidden">Observations to be written</caption>
+        <thead>
+          <tr>
+            <th scope="col">Code</th>
+            <th scope="col">Value</th>
+            <th scope="col">Interpretation</th>
+            <th scope="col">Effective</th>
+            <th scope="col">Note</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.identifier}>
+              <th scope="row" title={r.codings.join('\n')}>
+                {r.code}
+              </th>
+              <td>{r.value}</td>
+              <td>{r.interpretation}</td>
+              <td>{formatDate(r.effective)}</td>
+              <td>{r.note}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export default SaveToChart;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SANDBOX_ISS, planLaunch, resolveScope, SCOPES_V1 } from '../../src/launch/launch-config.ts';
+import { classifyLaunchProblem } from '../../src/app/features/launch-session/launch-error.tsx';
+
+const APP = 'http://127.0.0.1:8080/launch/';
+
+describe('launch plan', () => {
+  it('EHR launch: iss + launch from the URL, PKCE required, redirect to the app at /', () => {
+    const plan = planLaunch(`${APP}?iss=${encodeURIComponent('http://127.0.0.1:8081/fhir')}&launch=abc`);
+    expect(plan).toMatchObject({
+      kind: 'ehr',
+      options: { iss: 'http://127.0.0.1:8081/fhir', launch: 'abc', clientId: 'tidemark', redirectUri: '../', pkceMode: 'required' },
+    });
+    if (plan.kind !== 'error') {
+      expect(plan.options.scope.split(' ')).toEqual(expect.arrayContaining(['launch', 'patient/Observation.rs', 'patient/Observation.c', 'online_access']));
+    }
+  });
+
+  it('standalone: defaults to the sandbox, without the bare launch scope', () => {
+    const plan = planLaunch(APP);
+    expect(plan.kind).toBe('standalone');
+    if (plan.kind === 'standalone') {
+      expect(plan.options.iss).toBe(DEFAULT_SANDBOX_ISS);
+      expect(plan.options.launch).toBeUndefined();
+      expect(plan.options.scope.split(' ')).not.toContain('launch');
+      expect(plan.options.scope.split(' ')).toContain('launch/patient');
+    }
+  });
+
+  it('scope and client id can be overridden (v1 shorthand, or a full string)', () => {
+    expect(resolveScope('v1', false)).toBe(SCOPES_V1.join(' '));
+    const plan = planLaunch(`${APP}?iss=https://ehr.example/fhir&launch=x&client_id=abc&scope=${encodeURIComponent('launch openid patient/*.read')}`);
+    expect(plan).toMatchObject({ options: { clientId: 'abc', scope: 'launch openid patient/*.read' } });
+    expect(planLaunch(APP, { clientId: 'from-meta' })).toMatchObject({ options: { clientId: 'from-meta' } });
+  });
+
+  it('refuses a launch code without iss, an invalid iss, and reports a denied authorization', () => {
+    expect(planLaunch(`${APP}?launch=abc`)).toMatchObject({ kind: 'error', title: expect.stringMatching(/missing the FHIR server/) });
+    expect(planLaunch(`${APP}?iss=javascript:alert(1)`)).toMatchObject({ kind: 'error', title: 'Invalid FHIR server address' });
+    expect(planLaunch(`${APP}?error=access_denied`)).toMatchObject({ kind: 'error', title: 'Access was not granted' });
+  });
+});
+
+describe('launch problems on the app page', () => {
+  it('classifies denied consent, expired state and other failures', () => {
+    expect(classifyLaunchProblem('http://a/?error=access_denied&state=x')).toEqual({ kind: 'denied' });
+    expect(classifyLaunchProblem('http://a/?error=server_error&error_description=boom')).toEqual({ kind: 'auth-error', detail: 'server_error: boom' });
+    expect(classifyLaunchProblem('http://a/')).toBeNull();
+    expect(classifyLaunchProblem('http://a/', new Error('No state found! Please (re)launch the app.'))).toMatchObject({ kind: 'relaunch' });
+    expect(classifyLaunchProblem('http://a/', new Error('Failed to fetch'))).toMatchObject({ kind: 'auth-error' });
+  });
+});

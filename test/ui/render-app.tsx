@@ -1,0 +1,35 @@
+// Renders the real App with a plain-fetch data layer (no fhirclient) against msw.
+import { QueryClient } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import { App } from '../../src/app/app.tsx';
+import { AppProviders } from '../../src/app/app-providers.tsx';
+import type { DataLayer } from '../../src/app/features/launch-session/data-layer.tsx';
+import { FHIR_BASE, PATIENT_ID } from './fixtures.ts';
+
+export const TEST_TOKEN = 'test-access-token';
+
+export function testDataLayer(over: Partial<DataLayer> = {}): DataLayer {
+  return {
+    fhir: async (url) => {
+      const res = await fetch(new URL(url, `${FHIR_BASE}/`), { headers: { Accept: 'application/fhir+json', Authorization: `Bearer ${TEST_TOKEN}` } });
+      if (!res.ok) throw new Error(`${res.status} ${res.statusText} for ${url}`);
+      return res.json();
+    },
+    patientId: PATIENT_ID,
+    serverUrl: FHIR_BASE,
+    accessToken: async () => TEST_TOKEN,
+    needPatientBanner: false,
+    apiBase: 'http://app.test/api/v1',
+    now: () => new Date('2026-06-28T12:00:00Z'),
+    ...over,
+  };
+}
+
+export function renderApp(over: Partial<DataLayer> = {}) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, retryDelay: 0, gcTime: Infinity } } });
+  return render(
+    <AppProviders layer={testDataLayer(over)} queryClient={queryClient}>
+      <App />
+    </AppProviders>,
+  );
+}
