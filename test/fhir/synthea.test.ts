@@ -1,19 +1,17 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENDPOINTS, type EngineName } from '../../src/contract/index.ts';
 import { mapChart } from '../../src/fhir/read/map-chart.ts';
 import { buildEngineRequests } from '../../src/fhir/requests.ts';
 
-const DIR = '/work/shared/data/synthea-phq';
-const files = (() => {
-  try {
-    return readdirSync(DIR).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-})();
+// The five outside patients shipped beside the repository (../shared); required, never skipped.
+const DIR = process.env.SANDBOX_TEST_SYNTHEA ?? resolve(process.cwd(), '../shared/data/synthea-phq');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
-describe.skipIf(files.length === 0)('real-shaped Synthea bundles', () => {
+describe('real-shaped Synthea bundles', () => {
+  it('finds all five', () => expect(files).toHaveLength(5));
+
   it.each(files)('%s maps with the documented counts', (file) => {
     const bundle = JSON.parse(readFileSync(`${DIR}/${file}`, 'utf8')) as { entry: Array<{ resource: { resourceType: string; id: string } }> };
     const resources = bundle.entry.map((e) => e.resource);
