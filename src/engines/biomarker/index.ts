@@ -1,14 +1,13 @@
 // Biomarker Intelligence: abnormal labs mapped to their psychiatric relevance.
 import type { Biomarker, EngineRequest, EngineResponse, ModuleSignal, TerminologyCode } from '../../contract/index.ts';
-import { div, fmt, norm, nowIso, plural, slug, toEpoch, toIso } from '../common/util.ts';
+import { div, fmt, norm, plural, slug, toEpoch, toIso } from '../common/util.ts';
 import {
-  DISCLAIMER,
   blendConfidence,
   buildIntelligence,
   computeChange,
   engineCode,
   loincCode,
-  modelBlock,
+  responseHead,
 } from '../intelligence/index.ts';
 import { ANALYTES, BIOMARKER_PARAMS as P, type Analyte } from './params.ts';
 
@@ -260,12 +259,7 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     now: ctx.now,
   });
   return {
-    object: 'biomarker.analysis',
-    generatedAt: nowIso(ctx.now),
-    ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
-    model: modelBlock('biomarker_interpretation'),
-    disclaimer: DISCLAIMER,
-    intelligence,
+    ...responseHead('biomarker.analysis', 'biomarker_interpretation', req, ctx.now, intelligence),
     safety: [],
     signalsPresent: signals.length,
     signals,

@@ -1,14 +1,13 @@
 // Digital MSE: timing telemetry → four mental-status-exam signals with personal baseline and trend.
 import type { DmseSignal, EngineRequest, EngineResponse, TerminologyCode } from '../../contract/index.ts';
-import { clamp, div, fmt, nowIso, plural, round } from '../common/util.ts';
+import { clamp, div, fmt, plural, round } from '../common/util.ts';
 import {
-  DISCLAIMER,
   SNOMED,
   buildIntelligence,
   computeChange,
   confidenceLevel,
   engineCode,
-  modelBlock,
+  responseHead,
   type ChangeInput,
 } from '../intelligence/index.ts';
 import { DMSE_PARAMS as P, DMSE_SCALE, DMSE_SIGNALS, FLAG_ORDER, type SignalKey, type SignalParams } from './params.ts';
@@ -217,12 +216,7 @@ export function analyzeDmse(req: Req, ctx: { now: Date }): Res {
     now: ctx.now,
   });
   return {
-    object: 'dmse.analysis',
-    generatedAt: nowIso(ctx.now),
-    ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
-    model: modelBlock('dmse_signals'),
-    disclaimer: DISCLAIMER,
-    intelligence,
+    ...responseHead('dmse.analysis', 'dmse_signals', req, ctx.now, intelligence),
     safety: [],
     summary: intelligence.summary,
     signalsPresent: present.length,

@@ -6,10 +6,10 @@ import type {
   SafetyFinding,
   TerminologyCode,
 } from '../../contract/index.ts';
-import { DAY_MS, clamp, round, toEpoch, toIso } from '../common/util.ts';
+import { DAY_MS, clamp, nowIso, round, toEpoch, toIso } from '../common/util.ts';
 import { ITEM9_FLAG } from '../measures/index.ts';
 import { confidenceLevel } from './confidence.ts';
-import { ENGINE_VERSION, METHOD, SCHEMA, TIDEMARK_SYSTEM, LOINC } from './params.ts';
+import { DISCLAIMER, ENGINE_VERSION, METHOD, SCHEMA, TIDEMARK_SYSTEM, LOINC } from './params.ts';
 
 export * from './params.ts';
 export * from './confidence.ts';
@@ -100,4 +100,25 @@ export function loincCode(code: string, display: string, mapsTo: string): Termin
 
 export function modelBlock(key: string) {
   return { key, version: null, source: 'default' as const };
+}
+
+/**
+ * The fields every engine response opens with, in this order: object, clock, the echoed session
+ * reference (only when supplied), model, disclaimer and the intelligence block.
+ */
+export function responseHead<O extends string>(
+  object: O,
+  modelKey: string,
+  req: { sessionRef?: string | undefined },
+  now: Date,
+  intelligence: Intelligence,
+) {
+  return {
+    object,
+    generatedAt: nowIso(now),
+    ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
+    model: modelBlock(modelKey),
+    disclaimer: DISCLAIMER,
+    intelligence,
+  };
 }

@@ -1,9 +1,8 @@
 // Medication Intelligence: before/after symptom comparison per active prescription,
 // objective Digital MSE corroboration, and monitoring reminders.
 import type { EngineRequest, EngineResponse, ModuleSignal, Prescription, TerminologyCode } from '../../contract/index.ts';
-import { DAY_MS, div, fmt, norm, nowIso, plural, signed, slug, toEpoch, toIso } from '../common/util.ts';
+import { DAY_MS, div, fmt, norm, plural, signed, slug, toEpoch, toIso } from '../common/util.ts';
 import {
-  DISCLAIMER,
   RXNORM,
   blendConfidence,
   buildIntelligence,
@@ -11,7 +10,7 @@ import {
   engineCode,
   historyDepth,
   loincCode,
-  modelBlock,
+  responseHead,
 } from '../intelligence/index.ts';
 import {
   assessmentProvenance,
@@ -301,12 +300,7 @@ export function analyzeMedication(req: Req, ctx: { now: Date }): Res {
     now: ctx.now,
   });
   return {
-    object: 'medication.analysis',
-    generatedAt: nowIso(ctx.now),
-    ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
-    model: modelBlock('medication_response'),
-    disclaimer: DISCLAIMER,
-    intelligence,
+    ...responseHead('medication.analysis', 'medication_response', req, ctx.now, intelligence),
     safety: a.safety,
     signalsPresent: signals.length,
     signals,

@@ -1,8 +1,7 @@
 // Outcome Intelligence: fuses up to five sources into a signed treatment-response composite.
 import type { EngineRequest, EngineResponse, TerminologyCode } from '../../contract/index.ts';
-import { clamp, div, fmt, nowIso, plural, round, signed } from '../common/util.ts';
+import { clamp, div, fmt, plural, round, signed } from '../common/util.ts';
 import {
-  DISCLAIMER,
   blendConfidence,
   buildIntelligence,
   computeChange,
@@ -10,7 +9,7 @@ import {
   engineCode,
   historyDepth,
   loincCode,
-  modelBlock,
+  responseHead,
   type ChangeInput,
 } from '../intelligence/index.ts';
 import {
@@ -215,12 +214,7 @@ export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
     now: ctx.now,
   });
   return {
-    object: 'outcome.score',
-    generatedAt: nowIso(ctx.now),
-    ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
-    model: modelBlock('outcome_score'),
-    disclaimer: DISCLAIMER,
-    intelligence,
+    ...responseHead('outcome.score', 'outcome_score', req, ctx.now, intelligence),
     safety: a.safety,
     score,
     direction,

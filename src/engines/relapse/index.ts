@@ -1,15 +1,14 @@
 // Relapse Prediction: a transparent, additive 0–100 early-warning score.
 import type { EngineRequest, EngineResponse, RelapseFactor, TerminologyCode } from '../../contract/index.ts';
-import { DAY_MS, nowIso, capitalize, clamp, div, fmt, round, signed } from '../common/util.ts';
+import { DAY_MS, capitalize, clamp, div, fmt, round, signed } from '../common/util.ts';
 import {
-  DISCLAIMER,
   blendConfidence,
   buildIntelligence,
   computeChange,
   engineCode,
   historyDepth,
   loincCode,
-  modelBlock,
+  responseHead,
   type ChangeInput,
 } from '../intelligence/index.ts';
 import {
@@ -284,7 +283,6 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
     { name: 'daysSinceLastVisit', value: req.daysSinceLastVisit ?? null, observedAt: null, contributed: req.daysSinceLastVisit !== undefined },
   ];
 
-  const generatedAt = nowIso(ctx.now);
   const intelligence = buildIntelligence({
     engine: 'relapse',
     status: level,
@@ -306,12 +304,7 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
     now: ctx.now,
   });
   return {
-    object: 'relapse.prediction',
-    generatedAt,
-    ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
-    model: modelBlock('relapse_risk'),
-    disclaimer: DISCLAIMER,
-    intelligence,
+    ...responseHead('relapse.prediction', 'relapse_risk', req, ctx.now, intelligence),
     safety: a.safety,
     score,
     level,

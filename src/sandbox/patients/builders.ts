@@ -4,7 +4,8 @@
  * is identical for every start on the same day.
  */
 import type { Encounter, MedicationRequest, MedicationStatement, Observation, Patient, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
-import { ANSWERS, INTERPRETATION, LOINC, OBS_CATEGORY, PHQ9_ITEMS, RXNORM, SCORES, UCUM } from './codes.ts';
+import { LOINC, OBSERVATION_CATEGORY, PHQ9, RXNORM, UCUM, V3_INTERPRETATION } from '../../fhir/terminology.ts';
+import { ANSWERS, PHQ9_ITEMS, SCORES } from './codes.ts';
 import type { Drug, LabDef } from './codes.ts';
 import { Rng } from './prng.ts';
 
@@ -64,7 +65,7 @@ export class Story {
       resourceType: 'Observation',
       id: this.id(kind),
       status: 'final',
-      category: [{ coding: [{ system: OBS_CATEGORY, code: 'survey', display: 'Survey' }] }],
+      category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'survey', display: 'Survey' }] }],
       code: { coding: [{ system: LOINC, code: def.code, display: def.display }], text: def.display },
       subject: this.subject,
       effectiveDateTime: this.at(days),
@@ -81,13 +82,13 @@ export class Story {
       resourceType: 'Observation',
       id: this.id(`lab-${def.code}`),
       status: 'final',
-      category: [{ coding: [{ system: OBS_CATEGORY, code: 'laboratory', display: 'Laboratory' }] }],
+      category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] }],
       code: { coding: [{ system: LOINC, code: def.code, display: def.display }], text: def.display },
       subject: this.subject,
       effectiveDateTime: this.at(days, 7, 30),
       issued: this.at(days, 15),
       valueQuantity: { value: rounded, unit: def.unit, system: UCUM, code: def.unit },
-      interpretation: [{ coding: [{ system: INTERPRETATION, code: flag.code, display: flag.display }] }],
+      interpretation: [{ coding: [{ system: V3_INTERPRETATION, code: flag.code, display: flag.display }] }],
       referenceRange: [referenceRange(def)],
       ...extra,
     });
@@ -98,7 +99,7 @@ export class Story {
       resourceType: 'Observation',
       id: this.id('sleep'),
       status: 'final',
-      category: [{ coding: [{ system: OBS_CATEGORY, code: 'activity', display: 'Activity' }] }],
+      category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'activity', display: 'Activity' }] }],
       code: { coding: [{ system: LOINC, code: '93832-4', display: 'Sleep duration' }], text: 'Sleep duration' },
       subject: this.subject,
       effectiveDateTime: this.at(days, 7),
@@ -161,7 +162,7 @@ export class Story {
     const response = this.add<QuestionnaireResponse>({
       resourceType: 'QuestionnaireResponse',
       id: this.id('qr-phq9'),
-      questionnaire: 'http://loinc.org/q/44249-1',
+      questionnaire: `http://loinc.org/q/${PHQ9.panel}`,
       status: 'completed',
       subject: this.subject,
       authored: this.at(days),
@@ -170,7 +171,7 @@ export class Story {
           const answer = ANSWERS[answers[i] ?? 0] ?? ANSWERS[0];
           return { linkId: item.linkId, text: item.text, answer: [{ valueCoding: { system: LOINC, code: answer.code, display: answer.display } }] };
         }),
-        { linkId: '44261-6', text: 'PHQ-9 total score', answer: [{ valueInteger: sum(answers) }] },
+        { linkId: PHQ9.total, text: 'PHQ-9 total score', answer: [{ valueInteger: sum(answers) }] },
       ],
     });
     const total = this.score('phq9', sum(answers), days, { derivedFrom: [{ reference: `QuestionnaireResponse/${response.id}` }] });

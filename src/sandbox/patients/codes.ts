@@ -1,27 +1,28 @@
 /** Codes used by the synthetic patients (see DESIGN.md terminology notes). */
-export const LOINC = 'http://loinc.org';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const UCUM = 'http://unitsofmeasure.org';
-export const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
-export const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+// Code systems, instrument codes and item codes come from the app's own terminology tables, so the
+// sandbox charts exactly what the app reads.
+import { GAD7, PHQ2, PHQ9 } from '../../fhir/terminology.ts';
 
 export const SCORES = {
-  phq9: { code: '44261-6', display: 'Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]' },
-  gad7: { code: '70274-6', display: 'Generalized anxiety disorder 7 item (GAD-7) total score [Reported]' },
-  phq2: { code: '55758-7', display: 'Patient Health Questionnaire 2 item (PHQ-2) total score [Reported]' },
+  phq9: { code: PHQ9.total, display: 'Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]' },
+  gad7: { code: GAD7.total, display: 'Generalized anxiety disorder 7 item (GAD-7) total score [Reported]' },
+  phq2: { code: PHQ2.total, display: 'Patient Health Questionnaire 2 item (PHQ-2) total score [Reported]' },
 } as const;
 
-export const PHQ9_ITEMS = [
-  { linkId: '44250-9', text: 'Little interest or pleasure in doing things' },
-  { linkId: '44255-8', text: 'Feeling down, depressed, or hopeless' },
-  { linkId: '44259-0', text: 'Trouble falling or staying asleep, or sleeping too much' },
-  { linkId: '44254-1', text: 'Feeling tired or having little energy' },
-  { linkId: '44251-7', text: 'Poor appetite or overeating' },
-  { linkId: '44258-2', text: 'Feeling bad about yourself' },
-  { linkId: '44252-5', text: 'Trouble concentrating on things' },
-  { linkId: '44253-3', text: 'Moving or speaking so slowly, or being fidgety or restless' },
-  { linkId: '44260-8', text: 'Thoughts that you would be better off dead, or of hurting yourself' },
+const PHQ9_ITEM_TEXTS = [
+  'Little interest or pleasure in doing things',
+  'Feeling down, depressed, or hopeless',
+  'Trouble falling or staying asleep, or sleeping too much',
+  'Feeling tired or having little energy',
+  'Poor appetite or overeating',
+  'Feeling bad about yourself',
+  'Trouble concentrating on things',
+  'Moving or speaking so slowly, or being fidgety or restless',
+  'Thoughts that you would be better off dead, or of hurting yourself',
 ] as const;
+
+/** PHQ-9 items in order (item 1 first): LOINC linkId and question text. */
+export const PHQ9_ITEMS = PHQ9.items.map((linkId, i) => ({ linkId, text: PHQ9_ITEM_TEXTS[i]! }));
 
 export const ANSWERS = [
   { code: 'LA6568-5', display: 'Not at all' },

@@ -1,6 +1,7 @@
 /** Stories 6–8: five-year history, messy data, lithium toxicity. */
 import type { Observation } from '@medplum/fhirtypes';
-import { DRUGS, LABS, LOINC, OBS_CATEGORY, SCORES } from './codes.ts';
+import { LOINC, OBSERVATION_CATEGORY } from '../../fhir/terminology.ts';
+import { DRUGS, LABS, SCORES } from './codes.ts';
 import type { Drug, LabDef } from './codes.ts';
 import type { Story } from './builders.ts';
 
@@ -85,7 +86,7 @@ function stringScore(_s: Story, o: Observation, text: string): void {
 function phq9WithoutSystem(s: Story, value: number, days: number): void {
   const o = s.score('phq9', value, days);
   o.code = { coding: [{ system: LOINC, code: SCORES.phq9.code }], text: 'PHQ9' };
-  o.category = [{ coding: [{ system: OBS_CATEGORY, code: 'survey' }] }, { text: 'Behavioral health' }];
+  o.category = [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'survey' }] }, { text: 'Behavioral health' }];
 }
 
 /** (8) Lithium: toxic level 1.8 mmol/L (critical) and sodium 129. */

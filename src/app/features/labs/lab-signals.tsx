@@ -1,5 +1,6 @@
 import type { Biomarker, BiomarkerResponse, ModuleSignal } from '../../../contract/index.ts';
 import type { ChartData } from '../../../fhir/chart.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { SignalList } from '../../components/signal-list.tsx';
 import { SourceRefs } from '../../components/source-refs.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -35,36 +36,22 @@ export function LabSignals({ result, chart }: { result: BiomarkerResponse; chart
       <SignalList signals={result.signals} label="Lab signals" sourceData={sourceData} />
       <details className="card__more">
         <summary>Lab readings in the chart ({readings.length})</summary>
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Test</th>
-                <th scope="col">Value</th>
-                <th scope="col">Flag</th>
-                <th scope="col">Reference</th>
-                <th scope="col">Date</th>
-                <th scope="col">Source</th>
-              </tr>
-            </thead>
-            <tbody>
-              {readings.map((b, i) => (
-                <tr key={b.sourceRef ?? `${b.name}-${i}`}>
-                  <td>{b.name}</td>
-                  <td>
-                    {b.value === null ? '—' : String(b.value)} {b.unit}
-                  </td>
-                  <td>{b.flag ?? '—'}</td>
-                  <td>{b.referenceRange ?? '—'}</td>
-                  <td>{formatDate(b.observedAt)}</td>
-                  <td>
-                    <SourceRefs refs={[b.sourceRef]} label="" className="source-line--inline" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Test', 'Value', 'Flag', 'Reference', 'Date', 'Source']}>
+          {readings.map((b, i) => (
+            <tr key={b.sourceRef ?? `${b.name}-${i}`}>
+              <td>{b.name}</td>
+              <td>
+                {b.value === null ? '—' : String(b.value)} {b.unit}
+              </td>
+              <td>{b.flag ?? '—'}</td>
+              <td>{b.referenceRange ?? '—'}</td>
+              <td>{formatDate(b.observedAt)}</td>
+              <td>
+                <SourceRefs refs={[b.sourceRef]} label="" className="source-line--inline" />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </details>
     </div>
   );

@@ -1,5 +1,6 @@
 import type { MedicationResponse, ModuleSignal, Prescription } from '../../../contract/index.ts';
 import type { ChartData } from '../../../fhir/chart.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { SignalList } from '../../components/signal-list.tsx';
 import { SourceRefs } from '../../components/source-refs.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -35,34 +36,20 @@ export function MedicationList({ chart }: { chart: ChartData }) {
   return (
     <details className="card__more">
       <summary>Medications in the chart ({chart.prescriptions.length})</summary>
-      <div className="table-wrap">
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Medication</th>
-              <th scope="col">Dose</th>
-              <th scope="col">Status</th>
-              <th scope="col">Started</th>
-              <th scope="col">Stopped</th>
-              <th scope="col">Source</th>
-            </tr>
-          </thead>
-          <tbody>
-            {chart.prescriptions.map((p) => (
-              <tr key={p.id}>
-                <td>{p.medicationName}</td>
-                <td>{[p.dosage, p.frequency].filter(Boolean).join(' ') || '—'}</td>
-                <td>{p.status}</td>
-                <td>{formatDate(p.prescribedAt)}</td>
-                <td>{formatDate(p.stoppedAt)}</td>
-                <td>
-                  <SourceRefs refs={[p.id]} label="" className="source-line--inline" />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Medication', 'Dose', 'Status', 'Started', 'Stopped', 'Source']}>
+        {chart.prescriptions.map((p) => (
+          <tr key={p.id}>
+            <td>{p.medicationName}</td>
+            <td>{[p.dosage, p.frequency].filter(Boolean).join(' ') || '—'}</td>
+            <td>{p.status}</td>
+            <td>{formatDate(p.prescribedAt)}</td>
+            <td>{formatDate(p.stoppedAt)}</td>
+            <td>
+              <SourceRefs refs={[p.id]} label="" className="source-line--inline" />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </details>
   );
 }

@@ -1,6 +1,6 @@
 // The recharts part of the relapse-risk history (lazy-loaded; the table beside it carries the data
 // for screen readers, so this is aria-hidden).
-import { CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { ScoreTimeChart, type DotProps } from '../../components/score-time-chart.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { RELAPSE_BANDS, type RelapseHistoryData, type RelapsePoint } from './relapse-history-data.ts';
 
@@ -11,14 +11,7 @@ export const BAND_FILL: Record<string, string> = {
   high: '#f9dada',
 };
 
-interface DotProps {
-  cx?: number;
-  cy?: number;
-  payload?: RelapsePoint;
-  index?: number;
-}
-
-function PointDot({ cx, cy, payload, index }: DotProps) {
+function PointDot({ cx, cy, payload, index }: DotProps<RelapsePoint>) {
   if (cx === undefined || cy === undefined || !payload) return <g key={`dot-${index}`} />;
   if (!payload.current) return <circle key={`dot-${index}`} cx={cx} cy={cy} r={4.5} fill="#1b2430" stroke="#fff" strokeWidth={1.5} />;
   return (
@@ -48,29 +41,16 @@ function TooltipBody({ active, payload }: { active?: boolean; payload?: { payloa
 }
 
 export default function RelapseHistoryChart({ data }: { data: RelapseHistoryData }) {
-  const tick = (t: number) => formatDate(new Date(t).toISOString());
   return (
-    <div className="trend-chart" aria-hidden="true">
-      <ResponsiveContainer width="100%" height={260}>
-        <ComposedChart data={data.points} margin={{ top: 20, right: 24, bottom: 8, left: 0 }}>
-          {RELAPSE_BANDS.map((b) => (
-            <ReferenceArea key={b.level} y1={b.from} y2={b.to} fill={BAND_FILL[b.level]} fillOpacity={1} ifOverflow="visible" strokeOpacity={0} />
-          ))}
-          <CartesianGrid stroke="#d5dbe1" strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="t" type="number" scale="time" domain={data.domain} tickFormatter={tick} tick={{ fill: '#3b4654', fontSize: 12 }} minTickGap={24} />
-          <YAxis domain={[0, 100]} ticks={[0, ...RELAPSE_BANDS.slice(1).map((b) => b.from), 100]} width={36} tick={{ fill: '#3b4654', fontSize: 12 }} />
-          <Tooltip content={<TooltipBody />} />
-          <Line
-            type="linear"
-            dataKey="score"
-            stroke="#1b2430"
-            strokeWidth={2}
-            isAnimationActive={false}
-            dot={(props: DotProps) => <PointDot {...props} />}
-            activeDot={{ r: 6 }}
-          />
-        </ComposedChart>
-      </ResponsiveContainer>
-    </div>
+    <ScoreTimeChart
+      points={data.points}
+      domain={data.domain}
+      height={260}
+      margin={{ top: 20, right: 24, bottom: 8, left: 0 }}
+      bands={RELAPSE_BANDS.map((b) => ({ key: b.level, y1: b.from, y2: b.to, fill: BAND_FILL[b.level] }))}
+      yAxis={{ domain: [0, 100], ticks: [0, ...RELAPSE_BANDS.slice(1).map((b) => b.from), 100], width: 36 }}
+      tooltip={<TooltipBody />}
+      dot={(props) => <PointDot {...props} />}
+    />
   );
 }

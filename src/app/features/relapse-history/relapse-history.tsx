@@ -2,6 +2,7 @@
 import { lazy, Suspense } from 'react';
 import type { EngineResponse } from '../../../contract/index.ts';
 import type { StoredResult } from '../../../fhir/chart.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { EmptyState, Section, Skeleton } from '../../components/states.tsx';
 import { formatDate, humanize, plural } from '../../lib/format.ts';
 import { useIsResultSaved } from '../write-back/api/use-save-to-chart.ts';
@@ -59,29 +60,16 @@ export function RelapseHistory({ history, current, currentSaved }: RelapseHistor
         </>
       )}
       {data.points.length > 0 && data.earlier > 0 && (
-        <div className="table-wrap">
-          <table className="table relapse-history__table">
-            <caption className="visually-hidden">Relapse risk scores, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Score (0–100)</th>
-                <th scope="col">Level</th>
-                <th scope="col">In the chart</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.points.map((p) => (
-                <tr key={`${p.t}-${p.sourceRef ?? 'now'}`} className={p.current ? 'relapse-history__row--now' : undefined}>
-                  <td>{p.current ? `${formatDate(p.at)} (now)` : formatDate(p.at)}</td>
-                  <td>{p.score}</td>
-                  <td>{humanize(p.level)}</td>
-                  <td>{p.current ? (p.saved ? 'Saved' : 'Not saved') : p.sourceRef}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable className="relapse-history__table" caption="Relapse risk scores, oldest first" columns={['Date', 'Score (0–100)', 'Level', 'In the chart']}>
+          {data.points.map((p) => (
+            <tr key={`${p.t}-${p.sourceRef ?? 'now'}`} className={p.current ? 'relapse-history__row--now' : undefined}>
+              <td>{p.current ? `${formatDate(p.at)} (now)` : formatDate(p.at)}</td>
+              <td>{p.score}</td>
+              <td>{humanize(p.level)}</td>
+              <td>{p.current ? (p.saved ? 'Saved' : 'Not saved') : p.sourceRef}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {data.unscored.length > 0 && (
         <p className="muted relapse-history__note">

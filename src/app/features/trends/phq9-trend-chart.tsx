@@ -1,15 +1,6 @@
 // The recharts part of the trend (lazy-loaded: recharts stays out of the initial bundle).
-import {
-  CartesianGrid,
-  ComposedChart,
-  Line,
-  ReferenceArea,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { ReferenceLine } from 'recharts';
+import { ScoreTimeChart, type DotProps } from '../../components/score-time-chart.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { PHQ9_BANDS, type Phq9Trend, type TrendPoint } from './trend-data.ts';
 
@@ -21,14 +12,7 @@ const BAND_FILL: Record<string, string> = {
   severe: '#f9dada',
 };
 
-interface DotProps {
-  cx?: number;
-  cy?: number;
-  payload?: TrendPoint;
-  index?: number;
-}
-
-function PointDot({ cx, cy, payload, index }: DotProps) {
+function PointDot({ cx, cy, payload, index }: DotProps<TrendPoint>) {
   if (cx === undefined || cy === undefined || !payload) return <g key={`dot-${index}`} />;
   const item9 = payload.item9 !== null && payload.item9 > 0;
   return (
@@ -98,60 +82,38 @@ function labelledEvents(trend: Phq9Trend): Set<number> {
 }
 
 export default function Phq9TrendChart({ trend }: { trend: Phq9Trend }) {
-  const tick = (t: number) => formatDate(new Date(t).toISOString());
   const labelled = labelledEvents(trend);
   return (
-    <div className="trend-chart" aria-hidden="true">
-      <ResponsiveContainer width="100%" height={280}>
-        <ComposedChart data={trend.points} margin={{ top: 16, right: 16, bottom: 8, left: 0 }}>
-          {PHQ9_BANDS.map((b) => (
-            <ReferenceArea
-              key={b.className}
-              y1={b.from}
-              y2={b.to === 27 ? 27 : b.to + 1}
-              fill={BAND_FILL[b.className]}
-              fillOpacity={1}
-              ifOverflow="visible"
-              strokeOpacity={0}
-            />
-          ))}
-          <CartesianGrid stroke="#d5dbe1" strokeDasharray="3 3" vertical={false} />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={trend.domain}
-            tickFormatter={tick}
-            tick={{ fill: '#3b4654', fontSize: 12 }}
-            minTickGap={24}
-          />
-          <YAxis domain={[0, 27]} ticks={[0, 5, 10, 15, 20, 27]} width={32} tick={{ fill: '#3b4654', fontSize: 12 }} />
-          {trend.medEvents.map((e, i) => (
-            <ReferenceLine
-              key={`${e.kind}-${e.sourceRef}-${i}`}
-              x={e.t}
-              stroke={e.kind === 'start' ? '#0b5e6b' : '#6b4e16'}
-              strokeDasharray={e.kind === 'start' ? undefined : '4 3'}
-              strokeWidth={1.5}
-              label={
-                labelled.has(i)
-                  ? { value: `${e.kind === 'start' ? '▶' : '■'} ${e.label}`, position: 'insideTopLeft', fill: '#1b2430', fontSize: 11 }
-                  : undefined
-              }
-            />
-          ))}
-          <Tooltip content={<TooltipBody />} />
-          <Line
-            type="linear"
-            dataKey="score"
-            stroke="#1b2430"
-            strokeWidth={2}
-            isAnimationActive={false}
-            dot={(props: DotProps) => <PointDot {...props} />}
-            activeDot={{ r: 6 }}
-          />
-        </ComposedChart>
-      </ResponsiveContainer>
-    </div>
+    <ScoreTimeChart
+      points={trend.points}
+      domain={trend.domain}
+      height={280}
+      margin={{ top: 16, right: 16, bottom: 8, left: 0 }}
+      bands={PHQ9_BANDS.map((b) => ({ key: b.className, y1: b.from, y2: b.to === 27 ? 27 : b.to + 1, fill: BAND_FILL[b.className] }))}
+      yAxis={{ domain: [0, 27], ticks: [0, 5, 10, 15, 20, 27], width: 32 }}
+      tooltip={<TooltipBody />}
+      dot={(props) => <PointDot {...props} />}
+    >
+      {trend.medEvents.map((e, i) => (
+        <ReferenceLine
+          key={`${e.kind}-${e.sourceRef}-${i}`}
+          x={e.t}
+          stroke={e.kind === 'start' ? '#0b5e6b' : '#6b4e16'}
+          strokeDasharray={e.kind === 'start' ? undefined : '4 3'}
+          strokeWidth={1.5}
+          label={
+            labelled.has(i)
+              ? {
+                  value: `${e.kind === 'start' ? '▶' : '■'} ${e.label}`,
+                  // Lines in the right third label to their left, so the text is not cut at the edge.
+                  position: e.t > trend.domain[0] + (trend.domain[1] - trend.domain[0]) * 0.66 ? 'insideTopRight' : 'insideTopLeft',
+                  fill: '#1b2430',
+                  fontSize: 11,
+                }
+              : undefined
+          }
+        />
+      ))}
+    </ScoreTimeChart>
   );
 }

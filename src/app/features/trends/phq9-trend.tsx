@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import type { ClinicalMeasure } from '../../../contract/index.ts';
 import type { ChartData } from '../../../fhir/chart.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { EmptyState, Section, Skeleton } from '../../components/states.tsx';
 import { SourceRefs } from '../../components/source-refs.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -54,35 +55,20 @@ export function Phq9TrendPanel({ chart, measures, deferChart = false }: { chart:
           </ul>
           <details className="card__more">
             <summary>PHQ-9 values ({n})</summary>
-            <div className="table-wrap">
-              <table className="table">
-                <caption className="visually-hidden">PHQ-9 totals, oldest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Date</th>
-                    <th scope="col">Score</th>
-                    <th scope="col">Band</th>
-                    <th scope="col">Item 9</th>
-                    <th scope="col">Marker</th>
-                    <th scope="col">Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {trend.points.map((p) => (
-                    <tr key={`${p.t}-${p.sourceRef ?? ''}`} className={p.item9 ? 'row--alert' : undefined}>
-                      <td>{formatDate(p.at)}</td>
-                      <td>{p.score}</td>
-                      <td>{p.band}</td>
-                      <td>{p.item9 === null ? '—' : p.item9 > 0 ? `${p.item9} (positive)` : '0'}</td>
-                      <td>{p === trend.baseline ? 'Baseline' : p.remission ? 'Remission' : p.response ? 'Response' : ''}</td>
-                      <td>
-                        <SourceRefs refs={[p.sourceRef]} label="" className="source-line--inline" />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable caption="PHQ-9 totals, oldest first" columns={['Date', 'Score', 'Band', 'Item 9', 'Marker', 'Source']}>
+              {trend.points.map((p) => (
+                <tr key={`${p.t}-${p.sourceRef ?? ''}`} className={p.item9 ? 'row--alert' : undefined}>
+                  <td>{formatDate(p.at)}</td>
+                  <td>{p.score}</td>
+                  <td>{p.band}</td>
+                  <td>{p.item9 === null ? '—' : p.item9 > 0 ? `${p.item9} (positive)` : '0'}</td>
+                  <td>{p === trend.baseline ? 'Baseline' : p.remission ? 'Remission' : p.response ? 'Response' : ''}</td>
+                  <td>
+                    <SourceRefs refs={[p.sourceRef]} label="" className="source-line--inline" />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
             {trend.medEvents.length > 0 && (
               <ul className="facet__list">
                 {trend.medEvents.map((e, i) => (

@@ -3,6 +3,7 @@
 // offers Retry and "Download as FHIR JSON".
 import { useId } from 'react';
 import type { EngineResult } from '../../../fhir/write/index.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { formatDate, plural } from '../../lib/format.ts';
 import type { FhirRequest } from './api/fhir-writer.ts';
 import { useSaveToChart } from './api/use-save-to-chart.ts';
@@ -182,33 +183,19 @@ export function SaveToChart({ results, serverUrl, fhirRequest, scope, onSaved, d
 
 function PreviewTable({ rows }: { rows: ReturnType<typeof previewRows> }) {
   return (
-    <div className="table-wrap">
-      <table className="table write-back__table">
-        <caption className="visually-hidden">Observations to be written</caption>
-        <thead>
-          <tr>
-            <th scope="col">Code</th>
-            <th scope="col">Value</th>
-            <th scope="col">Interpretation</th>
-            <th scope="col">Effective</th>
-            <th scope="col">Note</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.identifier}>
-              <th scope="row" title={r.codings.join('\n')}>
-                {r.code}
-              </th>
-              <td>{r.value}</td>
-              <td>{r.interpretation}</td>
-              <td>{formatDate(r.effective)}</td>
-              <td>{r.note}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable className="write-back__table" caption="Observations to be written" columns={['Code', 'Value', 'Interpretation', 'Effective', 'Note']}>
+      {rows.map((r) => (
+        <tr key={r.identifier}>
+          <th scope="row" title={r.codings.join('\n')}>
+            {r.code}
+          </th>
+          <td>{r.value}</td>
+          <td>{r.interpretation}</td>
+          <td>{formatDate(r.effective)}</td>
+          <td>{r.note}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
