@@ -13,7 +13,10 @@ const T0 = Date.UTC(2021, 0, 1);
 
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 const rnd = lcg(42);
 

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { performance } from 'node:perf_hooks';
+import type { EngineBackend } from '../src/server/backend.ts';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 const RELAPSE_BODY = JSON.stringify({
@@ -48,7 +49,7 @@ async function serve(): Promise<void> {
   await new Promise<void>((r) => fhir.listen(0, '127.0.0.1', r));
   const fhirBase = `http://127.0.0.1:${(fhir.address() as AddressInfo).port}/fhir`;
 
-  let backend;
+  let backend: EngineBackend | undefined;
   if (process.env.BENCH_FAKE_ENGINE === '1') {
     const { RELAPSE_RESPONSE } = await import('../test/server/fixtures.ts');
     backend = { kind: 'embedded' as const, run: async () => RELAPSE_RESPONSE };

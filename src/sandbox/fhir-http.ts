@@ -184,7 +184,7 @@ function checkWritable(body: Resource | undefined, resourceType: string, patient
 }
 
 function validateOrThrow(resource: Resource): void {
-  let issues;
+  let issues: ReturnType<typeof validateResource>;
   try {
     issues = validateResource(resource);
   } catch (err) {
@@ -233,7 +233,9 @@ async function handleBundle(c: Context, deps: FhirDeps, grant: AccessGrant, body
     throw new HttpError(400, 'POST to the base must be a batch or transaction Bundle.', 'invalid');
   }
   const patients = new Map<number, string | undefined>();
-  (body.entry ?? []).forEach((entry, i) => patients.set(i, checkEntry(entry, grant)));
+  (body.entry ?? []).forEach((entry, i) => {
+    patients.set(i, checkEntry(entry, grant));
+  });
   const request: FhirRequest = { method: 'POST', url: '/', pathname: '', body, params: {}, query: {}, headers: lowerHeaders(c) };
   const [oo, result] = await deps.router.handleRequest(request, deps.repo);
   const status = getStatus(oo);

@@ -59,9 +59,15 @@ export class SandboxRepository extends MemoryRepository {
     const patientId = patientOf(resource);
     if (!patientId) return;
     let types = this.byPatient.get(patientId);
-    if (!types) this.byPatient.set(patientId, (types = new Map()));
+    if (!types) {
+      types = new Map();
+      this.byPatient.set(patientId, types);
+    }
     let ids = types.get(resource.resourceType);
-    if (!ids) types.set(resource.resourceType, (ids = new Map()));
+    if (!ids) {
+      ids = new Map();
+      types.set(resource.resourceType, ids);
+    }
     ids.set(resource.id, resource);
   }
 

@@ -4,7 +4,7 @@ import { startServer } from './index.ts';
 import { createLogger } from './logger.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);
   } catch (err) {

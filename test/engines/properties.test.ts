@@ -163,7 +163,9 @@ const ARBS: Record<EngineName, fc.Arbitrary<unknown>> = {
 function nonFinitePaths(x: unknown, path = '$', out: string[] = []): string[] {
   if (typeof x === 'number') {
     if (!Number.isFinite(x)) out.push(path);
-  } else if (Array.isArray(x)) x.forEach((v, i) => nonFinitePaths(v, `${path}[${i}]`, out));
+  } else if (Array.isArray(x)) x.forEach((v, i) => {
+    nonFinitePaths(v, `${path}[${i}]`, out);
+  });
   else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) nonFinitePaths(v, `${path}.${k}`, out);
   return out;
 }

@@ -21,7 +21,7 @@ afterAll(async () => {
 type Json = unknown;
 const junk: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
-  fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER * 1000, -0, 1e-320, 12345678901234567890),
+  fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER * 1000, -0, 1e-320, 2 ** 64),
   fc.string({ maxLength: 40 }),
   fc.constant('x'.repeat(5000)),
   fc.constant(null),

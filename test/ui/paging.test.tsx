@@ -20,5 +20,6 @@ it('follows every page of a long chart (five years of PHQ-9, 3 per page)', async
   await userEvent.click(await screen.findByText('PHQ-9 values (60)'));
   expect(log.searches.filter((s) => s.includes('_offset')).length).toBeGreaterThanOrEqual(19);
   const relapse = proxy.calls.find((c) => c.engine === 'relapse');
-  expect((relapse?.body as { assessments: unknown[] }).assessments).toHaveLength(60);
+  expect(relapse).toBeDefined();
+  expect((relapse!.body as { assessments: unknown[] }).assessments).toHaveLength(60);
 });

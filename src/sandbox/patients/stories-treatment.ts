@@ -39,7 +39,7 @@ export function relapse(s: Story): void {
   s.encounter(38); // last finished visit
   s.score('phq9', 6, 38);
   // Home PHQ-9s via the patient portal after the last visit: no encounter.
-  [[26, 10], [15, 14], [8, 17], [2, 19]].forEach(([days, score]) => s.score('phq9', score as number, days as number));
+  for (const [days, score] of [[26, 10], [15, 14], [8, 17], [2, 19]] as const) s.score('phq9', score, days);
   s.score('gad7', 13, 2);
   for (let d = 120; d >= 1; d -= 3) {
     const hours = d > 40 ? s.rng.normal(7.2, 0.3) : d > 14 ? s.rng.normal(6.1, 0.3) : s.rng.normal(5.2, 0.15);
