@@ -10,6 +10,7 @@ import { PatientBanner } from './features/launch-session/patient-banner.tsx';
 import { MedicationSignals } from './features/medications/medication-signals.tsx';
 import { OutcomeComponents } from './features/outcome/outcome-components.tsx';
 import { RelapseFactors } from './features/relapse/relapse-factors.tsx';
+import { RelapseHistoryPanel } from './features/relapse-history/index.ts';
 import { deriveItem9Alert } from './features/safety/derive-safety.ts';
 import { SafetyBanner } from './features/safety/safety-banner.tsx';
 import { useEngines } from './features/scores/api/run-engine.ts';
@@ -63,6 +64,8 @@ export function App() {
             <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
             <DataQualityNote chart={chart.data} />
             <Phq9TrendPanel chart={chart.data} measures={measures} deferChart={ENGINE_NAMES.some((e) => runs[e].isPending)} />
+            {/* Relapse risk over time from the chart's earlier saved results (its recharts part is lazy-loaded). */}
+            {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && <RelapseHistoryPanel chart={chart.data} runs={runs} />}
             <section className="cards" aria-labelledby="cards-title">
               <h2 id="cards-title" className="section-title">
                 Results in detail

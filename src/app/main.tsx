@@ -23,6 +23,11 @@ async function start(): Promise<void> {
     root.render(<LaunchError problem={classifyLaunchProblem(window.location.href, error) ?? { kind: 'auth-error', detail: String(error) }} />);
     return;
   }
+  // A stale session left in this tab's storage (e.g. by a denied launch) has no token: relaunch.
+  if (!client.state.tokenResponse?.access_token) {
+    root.render(<LaunchError problem={{ kind: 'relaunch', detail: 'This tab holds no completed authorization.' }} />);
+    return;
+  }
   const patientId = client.getPatientId();
   if (!patientId) {
     root.render(<LaunchError problem={{ kind: 'no-patient' }} />);

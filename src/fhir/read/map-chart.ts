@@ -6,7 +6,7 @@ import { DMSE_LATENCY_CODE, SLEEP_DURATION, TIDEMARK_ENGINE } from '../terminolo
 import { isTidemarkObservation, readStoredResult } from '../write/read-back.ts';
 import { AssessmentReader, instrumentOfObservation } from './assessments.ts';
 import { LabReader, analyteOf, isLaboratory } from './labs.ts';
-import { readMedicationRequest, readMedicationStatement, sortPrescriptions } from './medications.ts';
+import { mergeDuplicatePrescriptions, readMedicationRequest, readMedicationStatement, sortPrescriptions } from './medications.ts';
 import * as S from './schemas.ts';
 import { MapContext, hasCode, loincCodes } from './values.ts';
 import { readDmseLatency, readSleep, readVisit } from './vitals.ts';
@@ -90,7 +90,7 @@ export function mapChart(patientId: string, resources: readonly unknown[]): Char
     patientId,
     assessments: assessments.finish(),
     labs: labs.finish(),
-    prescriptions: sortPrescriptions(prescriptions),
+    prescriptions: sortPrescriptions(mergeDuplicatePrescriptions(ctx, prescriptions)),
     sleep: sleep.sort(byTime),
     dmseLatency: dmseLatency.sort(byTime),
     lastVisit: lastVisit ? { at: lastVisit.at, sourceRef: lastVisit.sourceRef } : null,

@@ -82,6 +82,25 @@ function build(
   };
 }
 
+const day = (iso: string | undefined) => iso?.slice(0, 10) ?? '';
+
+/**
+ * A MedicationStatement that restates a MedicationRequest (same ingredient, same start day, same
+ * stop day) is the same medication charted twice: merged into the order, and counted as a duplicate.
+ */
+export function mergeDuplicatePrescriptions(ctx: MapContext, list: Prescription[]): Prescription[] {
+  const key = (p: Prescription) => `${p.rxnorm ?? p.medicationName.toLowerCase()}|${day(p.prescribedAt)}|${day(p.stoppedAt)}`;
+  const orders = new Map<string, Prescription>();
+  for (const p of list) if (p.id.startsWith('MedicationRequest/') && !orders.has(key(p))) orders.set(key(p), p);
+  return list.filter((p) => {
+    if (!p.id.startsWith('MedicationStatement/')) return true;
+    const order = orders.get(key(p));
+    if (!order) return true;
+    ctx.exclude(p.id, 'duplicate', `same ${order.medicationName} as ${order.id} (same start); merged`);
+    return false;
+  });
+}
+
 /** Oldest start first (undated last). */
 export function sortPrescriptions(list: Prescription[]): Prescription[] {
   return [...list].sort((a, b) => (a.prescribedAt ?? '9999').localeCompare(b.prescribedAt ?? '9999') || a.id.localeCompare(b.id));

@@ -1,4 +1,5 @@
 // The recharts part of the trend (lazy-loaded: recharts stays out of the initial bundle).
+import { useCallback, useRef, useState } from 'react';
 import { ReferenceLine } from 'recharts';
 import { ScoreTimeChart, type DotProps } from '../../components/score-time-chart.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -67,53 +68,87 @@ function TooltipBody({ active, payload }: { active?: boolean; payload?: { payloa
   );
 }
 
-/** Label a medication line only when it is clear of the previous label (else labels overprint). */
-function labelledEvents(trend: Phq9Trend): Set<number> {
+/** Width of an element, kept current (labels are placed in pixels, so they need it). */
+function useWidth(fallback: number): [(el: HTMLDivElement | null) => void, number] {
+  const [width, setWidth] = useState(fallback);
+  const observer = useRef<ResizeObserver | null>(null);
+  const ref = useCallback((el: HTMLDivElement | null) => {
+    observer.current?.disconnect();
+    if (!el) return;
+    setWidth(el.clientWidth || fallback);
+    if (typeof ResizeObserver === 'undefined') return;
+    observer.current = new ResizeObserver(([entry]) => entry && setWidth(entry.contentRect.width || fallback));
+    observer.current.observe(el);
+  }, [fallback]);
+  return [ref, width];
+}
+
+const MARGIN = { top: 16, right: 16, bottom: 8, left: 0 };
+const Y_AXIS_WIDTH = 32;
+const LABEL_ROWS = 3;
+const RIGHT_THIRD = 0.66;
+
+/**
+ * Label rows for the medication lines, placed in pixels: each label takes the first row where it
+ * does not overlap another label (close events, e.g. a dose change, are both named); lines in the
+ * right third are labelled to their left. No label when every row is taken (the table lists all).
+ */
+function labelRows(trend: Phq9Trend, plotWidth: number): Map<number, { row: number; right: boolean }> {
   const span = Math.max(1, trend.domain[1] - trend.domain[0]);
-  const out = new Set<number>();
-  let last = -Infinity;
+  const out = new Map<number, { row: number; right: boolean }>();
+  const taken: Array<Array<[number, number]>> = Array.from({ length: LABEL_ROWS }, () => []);
   trend.medEvents.forEach((e, i) => {
-    if (e.t - last > span * 0.14) {
-      out.add(i);
-      last = e.t;
+    const frac = (e.t - trend.domain[0]) / span;
+    const x = frac * plotWidth;
+    const w = (e.label.length + 2) * 6.2 + 8; // 11 px sans-serif
+    const right = frac > RIGHT_THIRD;
+    const box: [number, number] = right ? [x - w, x] : [x, x + w];
+    const row = taken.findIndex((r) => r.every(([a, b]) => box[1] <= a || box[0] >= b));
+    if (row >= 0) {
+      taken[row]!.push(box);
+      out.set(i, { row, right });
     }
   });
   return out;
 }
 
 export default function Phq9TrendChart({ trend }: { trend: Phq9Trend }) {
-  const labelled = labelledEvents(trend);
+  const [ref, width] = useWidth(900);
+  const rows = labelRows(trend, Math.max(100, width - MARGIN.left - MARGIN.right - Y_AXIS_WIDTH));
   return (
-    <ScoreTimeChart
-      points={trend.points}
-      domain={trend.domain}
-      height={280}
-      margin={{ top: 16, right: 16, bottom: 8, left: 0 }}
-      bands={PHQ9_BANDS.map((b) => ({ key: b.className, y1: b.from, y2: b.to === 27 ? 27 : b.to + 1, fill: BAND_FILL[b.className] }))}
-      yAxis={{ domain: [0, 27], ticks: [0, 5, 10, 15, 20, 27], width: 32 }}
-      tooltip={<TooltipBody />}
-      dot={(props) => <PointDot {...props} />}
-    >
-      {trend.medEvents.map((e, i) => (
-        <ReferenceLine
-          key={`${e.kind}-${e.sourceRef}-${i}`}
-          x={e.t}
-          stroke={e.kind === 'start' ? '#0b5e6b' : '#6b4e16'}
-          strokeDasharray={e.kind === 'start' ? undefined : '4 3'}
-          strokeWidth={1.5}
-          label={
-            labelled.has(i)
-              ? {
-                  value: `${e.kind === 'start' ? '▶' : '■'} ${e.label}`,
-                  // Lines in the right third label to their left, so the text is not cut at the edge.
-                  position: e.t > trend.domain[0] + (trend.domain[1] - trend.domain[0]) * 0.66 ? 'insideTopRight' : 'insideTopLeft',
-                  fill: '#1b2430',
-                  fontSize: 11,
-                }
-              : undefined
-          }
-        />
-      ))}
-    </ScoreTimeChart>
+    <div ref={ref}>
+      <ScoreTimeChart
+        points={trend.points}
+        domain={trend.domain}
+        height={280}
+        margin={MARGIN}
+        bands={PHQ9_BANDS.map((b) => ({ key: b.className, y1: b.from, y2: b.to === 27 ? 27 : b.to + 1, fill: BAND_FILL[b.className] }))}
+        yAxis={{ domain: [0, 27], ticks: [0, 5, 10, 15, 20, 27], width: Y_AXIS_WIDTH }}
+        tooltip={<TooltipBody />}
+        dot={(props) => <PointDot {...props} />}
+      >
+        {trend.medEvents.map((e, i) => (
+          <ReferenceLine
+            key={`${e.kind}-${e.sourceRef}-${i}`}
+            x={e.t}
+            stroke={e.kind === 'start' ? '#0b5e6b' : '#6b4e16'}
+            strokeDasharray={e.kind === 'start' ? undefined : '4 3'}
+            strokeWidth={1.5}
+            label={
+              rows.has(i)
+                ? {
+                    value: `${e.kind === 'start' ? '▶' : '■'} ${e.label}`,
+                    dy: rows.get(i)!.row * 15,
+                    // Lines in the right third label to their left, so the text is not cut at the edge.
+                    position: rows.get(i)!.right ? 'insideTopRight' : 'insideTopLeft',
+                    fill: '#1b2430',
+                    fontSize: 11,
+                  }
+                : undefined
+            }
+          />
+        ))}
+      </ScoreTimeChart>
+    </div>
   );
 }

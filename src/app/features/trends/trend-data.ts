@@ -69,15 +69,34 @@ export function phq9Trend(assessments: Assessment[], prescriptions: Prescription
   const baseline = points.find((p) => p.t === baselineT) ?? points[0] ?? null;
   const medEvents: MedEvent[] = [];
   for (const p of prescriptions) {
-    if (p.prescribedAt) medEvents.push({ t: Date.parse(p.prescribedAt), at: p.prescribedAt, kind: 'start', label: p.medicationName, sourceRef: p.id });
-    if (p.stoppedAt) medEvents.push({ t: Date.parse(p.stoppedAt), at: p.stoppedAt, kind: 'stop', label: p.medicationName, sourceRef: p.id });
+    // The dose in the label: a dose change (e.g. 20 → 10 mg) is otherwise two identical "Escitalopram" lines.
+    const dose = /\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g)\b/i.exec(p.dosage ?? '')?.[0];
+    const label = dose ? `${p.medicationName} ${dose}` : p.medicationName;
+    if (p.prescribedAt) medEvents.push({ t: Date.parse(p.prescribedAt), at: p.prescribedAt, kind: 'start', label, sourceRef: p.id });
+    if (p.stoppedAt) medEvents.push({ t: Date.parse(p.stoppedAt), at: p.stoppedAt, kind: 'stop', label, sourceRef: p.id });
   }
   const ts = [...points.map((p) => p.t)];
   const lo = Math.min(...ts);
   const hi = Math.max(...ts);
   // Medication events shortly before the first PHQ-9 still explain the curve; far older ones do not.
   const margin = Math.max(30 * 86_400_000, (hi - lo) * 0.1);
-  const shown = medEvents.filter((e) => Number.isFinite(e.t) && e.t >= lo - margin && e.t <= hi + margin).sort((a, b) => a.t - b.t);
+  const inRange = medEvents.filter((e) => Number.isFinite(e.t) && e.t >= lo - margin && e.t <= hi + margin).sort((a, b) => a.t - b.t);
+  // A renewal (same medication and dose, not stopped in between) is not a change: no new line.
+  const running = new Map<string, string>();
+  const shown = medEvents
+    .filter((e) => Number.isFinite(e.t))
+    .sort((a, b) => a.t - b.t)
+    .filter((e) => {
+      const name = prescriptions.find((p) => p.id === e.sourceRef)?.medicationName ?? e.label;
+      if (e.kind === 'stop') {
+        running.delete(name);
+        return true;
+      }
+      if (running.get(name) === e.label) return false;
+      running.set(name, e.label);
+      return true;
+    })
+    .filter((e) => inRange.includes(e));
   const all = [...ts, ...shown.map((e) => e.t)];
   return { points, baseline, medEvents: shown, domain: [Math.min(...all), Math.max(...all)] };
 }
