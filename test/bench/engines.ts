@@ -1,9 +1,9 @@
-// Engine timings for maximum-size requests (run: `npx tsx scripts/bench-engines.ts`, or `npm run bench`).
+// Engine timings for maximum-size requests (run: `npx tsx test/bench/engines.ts`, or `npm run bench`).
 // Per engine: warm-up, then timed calls; p50/p99 in ms, and a baseline measured in the same run:
 // JSON round-trip (structuredClone-like copy) of the same request, and the zod parse of it.
 import { performance } from 'node:perf_hooks';
-import { ENDPOINTS, type EngineName } from '../src/contract/index.ts';
-import { runEngine } from '../src/engines/index.ts';
+import { ENDPOINTS, type EngineName } from '../../src/contract/index.ts';
+import { runEngine } from '../../src/engines/index.ts';
 
 const NOW = new Date('2026-06-28T15:04:05.000Z');
 const WARMUP = 100;

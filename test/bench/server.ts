@@ -1,4 +1,4 @@
-// Load test of the proxy on loopback: `npx tsx scripts/bench-server.ts`
+// Load test of the proxy on loopback: `npx tsx test/bench/server.ts`
 // The proxy (embedded engines) + a fake SMART/introspection FHIR server run in a child process;
 // autocannon runs here, so load generator and server each get their own core.
 // Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_FAKE_ENGINE=1 (canned engine answer:
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { performance } from 'node:perf_hooks';
-import type { EngineBackend } from '../src/server/backend.ts';
+import type { EngineBackend } from '../../src/server/backend.ts';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 const RELAPSE_BODY = JSON.stringify({
@@ -26,7 +26,7 @@ const RELAPSE_BODY = JSON.stringify({
 });
 
 async function serve(): Promise<void> {
-  const { startServer, defaultConfig } = await import('../src/server/index.ts');
+  const { startServer, defaultConfig } = await import('../../src/server/index.ts');
   // Fake FHIR server with SMART discovery + RFC 7662 introspection.
   const fhir = http.createServer((req, res) => {
     const origin = `http://127.0.0.1:${(fhir.address() as AddressInfo).port}`;
@@ -51,7 +51,7 @@ async function serve(): Promise<void> {
 
   let backend: EngineBackend | undefined;
   if (process.env.BENCH_FAKE_ENGINE === '1') {
-    const { RELAPSE_RESPONSE } = await import('../test/server/fixtures.ts');
+    const { RELAPSE_RESPONSE } = await import('../server/fixtures.ts');
     backend = { kind: 'embedded' as const, run: async () => RELAPSE_RESPONSE };
   }
   // Real logging cost (one JSON line per request), written to /dev/null.

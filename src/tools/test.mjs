@@ -1,4 +1,4 @@
-// `npm test`: typecheck, build the app (the browser suite serves it), then every vitest suite
+// `npm test`: typecheck, lint, build the app (the browser suite serves it), then every vitest suite
 // (node, ui, e2e in real headless Chromium). Ends with one line: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ function run(cmd, args) {
 let stepFailures = 0;
 for (const [name, cmd, args] of [
   ['typecheck', 'npx', ['tsc', '--noEmit']],
+  ['lint', 'npx', ['biome', 'lint', '--config-path=.ci', '--diagnostic-level=error']],
   ['build', 'npx', ['vite', 'build', '--logLevel', 'warn']],
 ]) {
   console.log(`\n== ${name}`);

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 
 let status = 0;
-for (const script of ['scripts/bench-engines.ts', 'scripts/bench-server.ts', 'src/sandbox/bench.ts']) {
+for (const script of ['test/bench/engines.ts', 'test/bench/server.ts', 'src/sandbox/bench.ts']) {
   console.log(`\n== ${script}`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
   status ||= r.status ?? 1;
