@@ -2,6 +2,7 @@
 // parallel, then renders with the fhirclient-backed data layer. Every failure ends in a readable
 // page, never a blank one.
 import FHIR from 'fhirclient';
+import type Client from 'fhirclient/lib/Client';
 import { createRoot } from 'react-dom/client';
 import { classifyLaunchProblem, LaunchError } from './features/launch-session/launch-error.tsx';
 import './styles.css';
@@ -16,7 +17,7 @@ async function start(): Promise<void> {
   }
   // The token exchange and the app bundle (React Query, zod, FHIR mapping) load at the same time.
   const appModule = import('./app-root.tsx');
-  let client;
+  let client: Client;
   try {
     client = await FHIR.oauth2.ready();
   } catch (error) {

@@ -41,6 +41,11 @@ export interface StoredResult {
   computedAt: string;
   inputs: Record<string, number | string | boolean | null>;
   sourceRef: string;
+  /**
+   * Write identity of the result (identifier value in system urn:tidemark:result: a stable hash of
+   * patient, engine, inputs and engine version). Absent when the Observation carries none.
+   */
+  identifier?: string;
 }
 
 export interface ChartData {

@@ -6,8 +6,8 @@ import { ENDPOINTS, type EngineName, type EngineResponse } from '../../src/contr
 import { observation as observationSchema } from '../../src/fhir/read/schemas.ts';
 import { mapChart } from '../../src/fhir/read/map-chart.ts';
 import { buildEngineRequests } from '../../src/fhir/requests.ts';
-import { TIDEMARK_ENGINE, TIDEMARK_RESULT } from '../../src/fhir/terminology.ts';
-import { buildWriteBundle, type EngineResult } from '../../src/fhir/write/observations.ts';
+import { TIDEMARK_RESULT } from '../../src/fhir/terminology.ts';
+import { buildWriteBundle, resultIdentifierValue, type EngineResult } from '../../src/fhir/write/observations.ts';
 import { readStoredResult } from '../../src/fhir/write/read-back.ts';
 import * as F from './fixtures.ts';
 
@@ -151,5 +151,27 @@ describe('engine results → FHIR Observations', () => {
     const next = buildEngineRequests(chart, F.NOW);
     expect(next.relapse!.previous).toMatchObject({ score: 62, status: 'elevated' });
     expect(ENDPOINTS.relapse.request.safeParse(next.relapse).success).toBe(true);
+  });
+
+  it('reads back the write identity (identifier value) so a current result can be matched to the chart', async () => {
+    const rs = results(F.relapse);
+    const bundle = await buildWriteBundle(rs);
+    const written = bundle.entry!.map((e, i) => ({ ...e.resource!, id: `w${i}` }));
+    const chart = mapChart('p1', [...F.relapse(), ...written]);
+    for (const r of rs.filter((x) => x.engine === 'relapse' || x.engine === 'outcome')) {
+      const expected = await resultIdentifierValue(r);
+      const stored = chart.history[r.engine]![0]!;
+      expect(stored.identifier).toBe(expected);
+      const obs = written.find((o) => o.identifier![0]!.value === expected)!;
+      expect(stored.sourceRef).toBe(`Observation/${obs.id}`);
+    }
+    // the same inputs with a different engine version are a different result
+    const relapse = rs.find((x) => x.engine === 'relapse')!;
+    const bumped = structuredClone(relapse);
+    bumped.response.intelligence.provenance.engineVersion = '1.0.1';
+    expect(await resultIdentifierValue(bumped)).not.toBe(chart.history.relapse![0]!.identifier);
+    // ours only: an identifier in another system is not a Tidemark write identity
+    const foreign = { ...written[0]!, id: 'f1', identifier: [{ system: 'urn:other', value: 'abc' }] };
+    expect(readStoredResult(observationSchema.parse(foreign))!.identifier).toBeUndefined();
   });
 });

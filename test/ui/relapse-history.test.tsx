@@ -2,7 +2,7 @@
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { StoredResult } from '../../src/fhir/chart.ts';
-import { RelapseHistory } from '../../src/app/features/relapse-history/relapse-history.tsx';
+import { EMPTY_MESSAGE, RelapseHistory, SAVED_ONLY_MESSAGE } from '../../src/app/features/relapse-history/relapse-history.tsx';
 import { RELAPSE_BANDS, levelOfScore, relapseHistoryData } from '../../src/app/features/relapse-history/relapse-history-data.ts';
 import { relapseResponse } from './fixtures.ts';
 
@@ -54,6 +54,38 @@ describe('relapse history', () => {
     expect(tableRows().at(-1)).toEqual(['28 Jun 2026 (now)', '68', 'Elevated', 'Saved']);
   });
 
+  it('labels the current point saved when its write identity is in the chart, drawn once with a link', () => {
+    const current = relapseResponse();
+    // saved earlier today: read back from the chart at its own time, with the same identity
+    const readBack = { ...stored('tm-now', '2026-06-28T09:30:00Z', 68, 'elevated'), identifier: 'a'.repeat(64) };
+    render(<RelapseHistory history={[...HISTORY, readBack]} current={current} currentIdentifier={'a'.repeat(64)} />);
+    expect(tableRows()).toEqual([
+      ['1 Mar 2026', '22', 'Low', 'Observation/tm-1'],
+      ['12 Apr 2026', '38', 'Moderate', 'Observation/tm-2'],
+      ['20 May 2026', '51', 'Elevated', 'Observation/tm-3'],
+      ['28 Jun 2026 (now)', '68', 'Elevated', 'Saved — Observation/tm-now'],
+    ]);
+    expect(screen.getByText(/3 earlier results from the chart, plus the current one \(saved\)/)).toBeInTheDocument();
+    expect(screen.getByText(/Now \(saved\)/)).toBeInTheDocument();
+    expect(screen.queryByText(/not saved/)).not.toBeInTheDocument();
+  });
+
+  it('a different identity in the chart does not make the current result saved', () => {
+    const current = relapseResponse();
+    const other = { ...stored('tm-4', current.intelligence.provenance.generatedAt, 68, 'elevated'), identifier: 'b'.repeat(64) };
+    render(<RelapseHistory history={[...HISTORY, other]} current={current} currentIdentifier={'a'.repeat(64)} />);
+    expect(tableRows().at(-1)).toEqual(['28 Jun 2026 (now)', '68', 'Elevated', 'Not saved']);
+    expect(tableRows()).toHaveLength(5);
+  });
+
+  it('when the only result in the chart is the current one, shows it saved (not the empty state)', () => {
+    const readBack = { ...stored('tm-now', '2026-06-28T09:30:00Z', 68, 'elevated'), identifier: 'a'.repeat(64) };
+    render(<RelapseHistory history={[readBack]} current={relapseResponse()} currentIdentifier={'a'.repeat(64)} />);
+    expect(screen.getByText(SAVED_ONLY_MESSAGE)).toBeInTheDocument();
+    expect(screen.queryByText(EMPTY_MESSAGE)).not.toBeInTheDocument();
+    expect(tableRows()).toEqual([['28 Jun 2026 (now)', '68', 'Elevated', 'Saved — Observation/tm-now']]);
+  });
+
   it('without a current result shows only the chart history', () => {
     render(<RelapseHistory history={HISTORY} />);
     expect(tableRows()).toHaveLength(3);
@@ -87,6 +119,23 @@ describe('relapse history data', () => {
       [72, 'high', false],
       [51, 'elevated', false],
       [68, 'elevated', false],
+    ]);
+  });
+
+  it('matches the current result to the chart by write identity, not by time and score', () => {
+    const current = relapseResponse();
+    const readBack = { ...stored('tm-now', '2026-06-28T09:30:00Z', 68, 'elevated'), identifier: 'a'.repeat(64) };
+    const d = relapseHistoryData([HISTORY[2]!, readBack], current, false, 'a'.repeat(64));
+    expect(d.points.map((p) => [p.score, p.sourceRef, p.current, p.saved])).toEqual([
+      [51, 'Observation/tm-3', false, true],
+      [68, 'Observation/tm-now', true, true],
+    ]);
+    expect([d.earlier, d.fromChart]).toEqual([1, 2]);
+    const unmatched = relapseHistoryData([HISTORY[2]!, readBack], current, false, 'c'.repeat(64));
+    expect(unmatched.points.map((p) => [p.sourceRef, p.current, p.saved])).toEqual([
+      ['Observation/tm-3', false, true],
+      ['Observation/tm-now', false, true],
+      [null, true, false],
     ]);
   });
 });

@@ -1,9 +1,10 @@
 // Save to chart: preview, one transaction of conditional creates, no duplicates, fallbacks, failures.
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { http, HttpResponse, type HttpHandler } from 'msw';
+import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ChartData, StoredResult } from '../../src/fhir/chart.ts';
 import type { EngineResult } from '../../src/fhir/write/index.ts';
 import { buildWriteBundle } from '../../src/fhir/write/index.ts';
 import { SaveToChart } from '../../src/app/features/write-back/save-to-chart.tsx';
@@ -25,6 +26,7 @@ import {
   type ProxyLog,
 } from './fixtures.ts';
 import { renderApp } from './render-app.tsx';
+import { writeServer } from './write-server.ts';
 
 const TOKEN = 'write-token';
 const server = setupServer();
@@ -49,12 +51,12 @@ function writer(): FhirRequest {
   return fetchFhirWriter({ serverUrl: FHIR_BASE, accessToken: async () => TOKEN });
 }
 
-function renderSave(props: { results?: EngineResult[]; scope?: string | null; request?: FhirRequest } = {}) {
+function renderSave(props: { results?: EngineResult[]; scope?: string | null; request?: FhirRequest; chartHistory?: ChartData['history'] } = {}) {
   const r = props.results ?? results();
   return render(
     <div>
       <p data-testid="results">Elevated relapse risk (68/100), rising.</p>
-      <SaveToChart results={r} serverUrl={FHIR_BASE} fhirRequest={props.request ?? writer()} scope={props.scope === undefined ? 'launch openid patient/*.read patient/Observation.write' : props.scope} />
+      <SaveToChart results={r} serverUrl={FHIR_BASE} fhirRequest={props.request ?? writer()} scope={props.scope === undefined ? 'launch openid patient/*.read patient/Observation.write' : props.scope} chartHistory={props.chartHistory} />
     </div>,
   );
 }
@@ -202,6 +204,96 @@ describe('in the app', () => {
   });
 });
 
+describe('already in the chart (matched by write identity, across launches)', () => {
+  const stored = (engine: StoredResult['engine'], id: string, identifier: string): StoredResult => ({
+    engine,
+    score: 68,
+    status: 'elevated',
+    computedAt: '2026-06-28T12:00:00.000Z',
+    inputs: {},
+    sourceRef: `Observation/${id}`,
+    identifier,
+  });
+
+  it('marks the results whose identity is in the chart, with a link, and only the others "not saved"', async () => {
+    const ws = writeServer();
+    server.use(...ws.handlers);
+    const [relapse] = results();
+    const history: ChartData['history'] = {
+      relapse: [stored('relapse', 'tm-old', 'f'.repeat(64)), stored('relapse', 'tm-9', await resultIdentifierValue(relapse!))],
+      // same engine, different inputs or version: another identity, so not this result
+      outcome: [stored('outcome', 'tm-other', 'e'.repeat(64))],
+    };
+    renderSave({ chartHistory: history });
+    const list = await screen.findByRole('list', { name: 'Current results in the chart' });
+    const items = within(list).getAllByRole('listitem');
+    expect(items.map((li) => li.textContent)).toEqual(['Already in the chart Tidemark Relapse risk — Observation/tm-9', 'Not saved Tidemark Outcome']);
+    expect(within(items[0]!).getByRole('link', { name: 'Observation/tm-9' })).toHaveAttribute('href', `${FHIR_BASE}/Observation/tm-9`);
+    expect(screen.getByRole('status')).toHaveTextContent('1 of 2 results already in the chart; 1 not saved.');
+    // not everything is saved: the Save button is the primary action, no "already" mark
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Save to chart' })).toBeEnabled());
+    expect(screen.getByRole('button', { name: 'Save to chart' })).not.toHaveClass('button--secondary');
+    expect(screen.queryByText('Already in the chart', { selector: '.write-back__done' })).not.toBeInTheDocument();
+    expect(ws.posts).toHaveLength(0);
+  });
+
+  it('without chart history nothing is claimed', async () => {
+    renderSave({ chartHistory: {} });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Save to chart' })).toBeEnabled());
+    expect(screen.queryByRole('list', { name: 'Current results in the chart' })).not.toBeInTheDocument();
+    expect(screen.queryByText(/already in the chart/i)).not.toBeInTheDocument();
+  });
+
+  it('after a save and a relaunch: "already in the chart" with links, and the relapse trend shows the current point once, saved', async () => {
+    const ws = writeServer();
+    server.use(...ws.handlers, ...fhirHandlers(TYPICAL_CHART), ...proxyHandlers(ALL_ENGINES_OK));
+    renderApp();
+    const user = userEvent.setup();
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Save to chart' })).toBeEnabled());
+    // before saving: the trend says "not saved"
+    const before = await screen.findByRole('region', { name: 'Relapse risk over time' });
+    expect(within(before).getByText('Now: 68/100 (elevated), not saved.')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Save to chart' }));
+    const preview = await screen.findByRole('region', { name: /Preview/ });
+    await user.click(within(preview).getByRole('button', { name: /^Write \d+ Observations to the chart$/ }));
+    await screen.findByRole('region', { name: 'Written to the chart' });
+    const written = [...ws.store.values()];
+
+    // Relaunch: no client memory; the chart now holds what was written.
+    cleanup();
+    resetWriteBackCache();
+    server.resetHandlers();
+    server.use(...ws.handlers, ...fhirHandlers([...TYPICAL_CHART, ...(written as unknown as typeof TYPICAL_CHART)]), ...proxyHandlers(ALL_ENGINES_OK));
+    renderApp();
+    const list = await screen.findByRole('list', { name: 'Current results in the chart' });
+    const items = within(list).getAllByRole('listitem');
+    expect(items).toHaveLength(4);
+    for (const li of items) expect(li).toHaveTextContent(/^Already in the chart Tidemark .+ — Observation\/obs-\d+$/);
+    const relapseId = written.find((o) => JSON.stringify(o.code).includes('Relapse'))!.id!;
+    const relapseItem = items.find((li) => /Relapse risk/.test(li.textContent ?? ''))!;
+    expect(within(relapseItem).getByRole('link')).toHaveAttribute('href', `${FHIR_BASE}/Observation/${relapseId}`);
+    expect(screen.getByText('Already in the chart', { selector: '.write-back__done' })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Already in the chart: all 4 results are saved.');
+    expect(screen.getByRole('button', { name: 'Save to chart' })).toHaveClass('button--secondary');
+    expect(screen.queryByText('Not saved', { selector: '.badge' })).not.toBeInTheDocument();
+
+    // The relapse trend: the saved result is the current point, drawn once and labelled saved.
+    const history = screen.getByRole('region', { name: 'Relapse risk over time' });
+    const table = await within(history).findByRole('table', { name: 'Relapse risk scores, oldest first' });
+    await waitFor(() =>
+      expect(
+        within(table)
+          .getAllByRole('row')
+          .slice(1)
+          .map((r) => within(r).getAllByRole('cell').map((c) => c.textContent)),
+      ).toEqual([['28 Jun 2026 (now)', '68', 'Elevated', `Saved — Observation/${relapseId}`]]),
+    );
+    expect(within(history).queryByText(/not saved/i)).not.toBeInTheDocument();
+    expect(within(history).getByText(/Now \(saved\)/)).toBeInTheDocument();
+    expect(ws.store.size).toBe(written.length);
+  });
+});
+
 describe('failures keep the results and offer retry and download', () => {
   it('403: explains, offers Retry and Download as FHIR JSON; Retry succeeds once allowed', async () => {
     let forbidden = true;
@@ -285,7 +377,13 @@ describe('failures keep the results and offer retry and download', () => {
     const ws = writeServer();
     server.use(...ws.handlers);
     const posted = vi.fn();
-    renderSave({ scope: 'launch openid fhirUser patient/*.read', request: async (url, init) => (posted(url, init), fetch(`${FHIR_BASE}/${url}`, init)) });
+    renderSave({
+      scope: 'launch openid fhirUser patient/*.read',
+      request: async (url, init) => {
+        posted(url, init);
+        return fetch(`${FHIR_BASE}/${url}`, init);
+      },
+    });
     const user = userEvent.setup();
     await waitFor(() => expect(screen.getByRole('button', { name: 'Save to chart' })).toBeEnabled());
     await user.click(screen.getByRole('button', { name: 'Save to chart' }));
@@ -324,101 +422,3 @@ describe('signals', () => {
     expect(bundle.entry).toHaveLength(2);
   });
 });
-// ---------------------------------------------------------------- in-memory FHIR write server
-// An in-memory FHIR write server for the write-back tests (msw): conditional create with
-// If-None-Exist (identifier=system|value), transaction Bundles, and switchable failures.
-
-type Obs = { resourceType: 'Observation'; id?: string; identifier?: { system?: string; value?: string }[]; [k: string]: unknown };
-
-export interface WriteServer {
-  handlers: HttpHandler[];
-  /** Stored Observations by id. */
-  store: Map<string, Obs>;
-  /** Every POST: 'transaction' or 'create'. */
-  posts: { kind: 'transaction' | 'create'; ifNoneExist: string[]; authorization: string | null }[];
-  /** Number of stored Observations per identifier value. */
-  countByIdentifier(): Map<string, number>;
-}
-
-export interface WriteServerOptions {
-  /** How the base answers a transaction: 'ok', or an HTTP status meaning "not supported". */
-  transaction?: 'ok' | 404 | 405 | 501;
-  /** CapabilityStatement lists transaction (default true). */
-  capabilityTransaction?: boolean;
-  /** Answer every POST with this failure. */
-  fail?: () => Response;
-}
-
-export function writeServer(opts: WriteServerOptions = {}): WriteServer {
-  const store = new Map<string, Obs>();
-  const posts: WriteServer['posts'] = [];
-  let next = 1;
-
-  function conditionalCreate(resource: Obs, ifNoneExist: string | null): { status: number; resource: Obs } {
-    if (ifNoneExist) {
-      const q = new URLSearchParams(ifNoneExist);
-      const wanted = q.get('identifier');
-      if (wanted) {
-        const [system, value] = wanted.split('|');
-        const match = [...store.values()].filter((o) => (o.identifier ?? []).some((i) => i.system === system && i.value === value));
-        if (match.length === 1) return { status: 200, resource: match[0]! };
-        if (match.length > 1) return { status: 412, resource: match[0]! };
-      }
-    }
-    const id = `obs-${next++}`;
-    const stored = { ...resource, id, meta: { versionId: '1' } } as Obs;
-    store.set(id, stored);
-    return { status: 201, resource: stored };
-  }
-
-  const handlers: HttpHandler[] = [
-    http.get(`${FHIR_BASE}/metadata`, () =>
-      HttpResponse.json({
-        resourceType: 'CapabilityStatement',
-        status: 'active',
-        kind: 'instance',
-        fhirVersion: '4.0.1',
-        format: ['json'],
-        rest: [
-          {
-            mode: 'server',
-            interaction: opts.capabilityTransaction === false ? [{ code: 'batch' }, { code: 'search-system' }] : [{ code: 'transaction' }, { code: 'batch' }],
-          },
-        ],
-      }),
-    ),
-    http.post(FHIR_BASE, async ({ request }) => {
-      const bundle = (await request.json()) as { resourceType: string; type: string; entry: { resource: Obs; request: { ifNoneExist?: string } }[] };
-      posts.push({ kind: 'transaction', ifNoneExist: bundle.entry.map((e) => e.request.ifNoneExist ?? ''), authorization: request.headers.get('authorization') });
-      if (opts.fail) return opts.fail();
-      if (opts.transaction && opts.transaction !== 'ok')
-        return HttpResponse.json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] }, { status: opts.transaction });
-      const entry = bundle.entry.map((e) => {
-        const r = conditionalCreate(e.resource, e.request.ifNoneExist ?? null);
-        return {
-          response: { status: r.status === 201 ? '201 Created' : '200 OK', location: `Observation/${r.resource.id}/_history/1` },
-        };
-      });
-      return HttpResponse.json({ resourceType: 'Bundle', type: 'transaction-response', entry });
-    }),
-    http.post(`${FHIR_BASE}/Observation`, async ({ request }) => {
-      const ifNoneExist = request.headers.get('if-none-exist');
-      posts.push({ kind: 'create', ifNoneExist: [ifNoneExist ?? ''], authorization: request.headers.get('authorization') });
-      if (opts.fail) return opts.fail();
-      const r = conditionalCreate((await request.json()) as Obs, ifNoneExist);
-      if (r.status === 412) return HttpResponse.json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'duplicate' }] }, { status: 412 });
-      return HttpResponse.json(r.resource, { status: r.status, headers: { Location: `${FHIR_BASE}/Observation/${r.resource.id}/_history/1` } });
-    }),
-  ];
-
-  return {
-    handlers,
-    store,
-    posts,
-    countByIdentifier() {
-      const m = new Map<string, number>();
-      for (const o of store.values()) for (const i of o.identifier ?? []) if (i.value) m.set(i.value, (m.get(i.value) ?? 0) + 1);
-      return m;
-    },
-  };
-}

@@ -32,7 +32,8 @@ export function SourceLink({ sourceRef }: { sourceRef: string }) {
         {sourceRef}
       </button>
       {open && (
-        <span id={panelId} className="source-link__panel" role="region" aria-label={`Chart resource ${sourceRef}`}>
+        // A disclosure panel (the button above has aria-expanded/aria-controls): not a landmark.
+        <span id={panelId} className="source-link__panel">
           {q.isPending && <span>Reading {sourceRef}…</span>}
           {q.isError && <span className="text-error">Could not read {sourceRef}: {q.error.message}</span>}
           {q.data !== undefined && (

@@ -158,7 +158,7 @@ export class AssessmentReader {
     // Forms without LOINC item codes (linkIds like "q1"): the frequency-scale answers in order.
     const expected = def === GAD7 ? 7 : def.items.length;
     if (items.length === 0 && unmatched.length === expected) {
-      unmatched.forEach((score, i) => items.push({ id: def.items[i] ?? `${def.instrumentId}-item-${i + 1}`, index: i + 1, score }));
+      for (const [i, score] of unmatched.entries()) items.push({ id: def.items[i] ?? `${def.instrumentId}-item-${i + 1}`, index: i + 1, score });
     }
     items.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const score = total ?? (items.length === expected ? items.reduce((s, i) => s + i.score, 0) : undefined);

@@ -47,7 +47,11 @@ export function mapChart(patientId: string, resources: readonly unknown[]): Char
             break;
           }
           const stored = readStoredResult(o);
-          if (stored) (history[stored.engine] ??= []).push(stored);
+          if (stored) {
+            const list = history[stored.engine] ?? [];
+            list.push(stored);
+            history[stored.engine] = list;
+          }
           break;
         }
         const inst = instrumentOfObservation(o);

@@ -11,4 +11,4 @@ export {
 export type { EngineResult, EngineResultOf } from './observations.ts';
 export { canonicalJson, resultHash, sha256Hex } from './identity.ts';
 export { interpretationFor } from './interpretation.ts';
-export { engineOfObservation, isTidemarkObservation, readStoredResult } from './read-back.ts';
+export { engineOfObservation, isTidemarkObservation, readStoredResult, resultIdentifierOf } from './read-back.ts';

@@ -57,5 +57,13 @@ export function readStoredResult(o: FhirObservation): StoredResult | null {
     else if (typeof comp.valueString === 'string') inputs[name] = comp.valueString;
     else if (comp.dataAbsentReason) inputs[name] = null;
   }
-  return { engine, score, status, computedAt: date.iso, inputs, sourceRef: `Observation/${o.id}` };
+  const stored: StoredResult = { engine, score, status, computedAt: date.iso, inputs, sourceRef: `Observation/${o.id}` };
+  const identifier = resultIdentifierOf(o);
+  if (identifier) stored.identifier = identifier;
+  return stored;
+}
+
+/** The write identity (urn:tidemark:result identifier value) of an Observation, when it has one. */
+export function resultIdentifierOf(o: Pick<FhirObservation, 'identifier'>): string | undefined {
+  return (o.identifier ?? []).find((i) => i.system === TIDEMARK_RESULT && typeof i.value === 'string' && i.value.length > 0)?.value;
 }

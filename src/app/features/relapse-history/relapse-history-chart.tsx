@@ -18,7 +18,7 @@ function PointDot({ cx, cy, payload, index }: DotProps<RelapsePoint>) {
     <g key={`dot-${index}`}>
       <path d={`M${cx},${cy - 8} L${cx + 8},${cy} L${cx},${cy + 8} L${cx - 8},${cy} Z`} fill={payload.saved ? '#0b5e6b' : '#fff'} stroke="#0b5e6b" strokeWidth={2.5} />
       <text x={cx} y={cy - 12} textAnchor="end" fontSize={11} fill="#1b2430">
-        {payload.saved ? 'now' : 'now (not saved)'}
+        {payload.saved ? 'now (saved)' : 'now (not saved)'}
       </text>
     </g>
   );

@@ -24,16 +24,19 @@ export interface RelapsePoint {
   at: string;
   score: number;
   level: string;
-  /** Observation/<id> of a saved result; null for the current unsaved one. */
+  /** Observation/<id> of a result in the chart; null for a current result that is not (or not known to be). */
   sourceRef: string | null;
   current: boolean;
   saved: boolean;
 }
 
 export interface RelapseHistoryData {
-  /** Earlier results (oldest first), then the current one when given. Only numeric scores. */
+  /** Results from the chart (oldest first) and the current one, drawn once. Only numeric scores. */
   points: RelapsePoint[];
+  /** Points from the chart other than the current result. */
   earlier: number;
+  /** Points read from the chart, including the current result when it is already there. */
+  fromChart: number;
   /** Earlier results without a usable score (listed, not plotted). */
   unscored: StoredResult[];
   domain: [number, number];
@@ -41,12 +44,18 @@ export interface RelapseHistoryData {
 
 const KNOWN = new Set<string>(['low', 'moderate', 'elevated', 'high']);
 
+/**
+ * `currentIdentifier`: the write identity of the current result (urn:tidemark:result value). When a
+ * result read from the chart has the same identity, that point is the current one, saved; when the
+ * identity is known and matches nothing, the current result is not in the chart.
+ */
 export function relapseHistoryData(
   history: readonly StoredResult[] | undefined,
   current: EngineResponse<'relapse'> | null | undefined,
   currentSaved: boolean,
+  currentIdentifier?: string,
 ): RelapseHistoryData {
-  const earlierPoints: RelapsePoint[] = [];
+  const chartPoints: (RelapsePoint & { identifier?: string })[] = [];
   const unscored: StoredResult[] = [];
   for (const h of history ?? []) {
     const t = Date.parse(h.computedAt);
@@ -55,21 +64,37 @@ export function relapseHistoryData(
       continue;
     }
     const status = h.status.trim().toLowerCase();
-    earlierPoints.push({ t, at: h.computedAt, score: h.score, level: KNOWN.has(status) ? status : levelOfScore(h.score), sourceRef: h.sourceRef, current: false, saved: true });
+    chartPoints.push({
+      t,
+      at: h.computedAt,
+      score: h.score,
+      level: KNOWN.has(status) ? status : levelOfScore(h.score),
+      sourceRef: h.sourceRef,
+      current: false,
+      saved: true,
+      identifier: h.identifier,
+    });
   }
-  earlierPoints.sort((a, b) => a.t - b.t);
-  const points = [...earlierPoints];
+  chartPoints.sort((a, b) => a.t - b.t);
+  const points: RelapsePoint[] = chartPoints.map(({ identifier: _identifier, ...p }) => p);
   if (current) {
-    const at = current.intelligence.provenance.generatedAt || current.generatedAt;
-    const t = Date.parse(at);
-    const score = Math.round(current.score);
-    // Already read back from the chart (same time and score): do not plot it twice.
-    const dup = earlierPoints.some((p) => p.t === t && p.score === score);
-    if (!dup && !Number.isNaN(t)) points.push({ t, at, score, level: current.level, sourceRef: null, current: true, saved: currentSaved });
+    const inChart = currentIdentifier === undefined ? -1 : chartPoints.findLastIndex((p) => p.identifier === currentIdentifier);
+    if (inChart >= 0) {
+      // The current result is already in the chart: that point is "now", saved.
+      points[inChart] = { ...points[inChart]!, current: true, saved: true };
+    } else {
+      const at = current.intelligence.provenance.generatedAt || current.generatedAt;
+      const t = Date.parse(at);
+      const score = Math.round(current.score);
+      // Identity unknown: a point read back at the same time with the same score is this result.
+      const dup = currentIdentifier === undefined && chartPoints.some((p) => p.t === t && p.score === score);
+      if (!dup && !Number.isNaN(t)) points.push({ t, at, score, level: current.level, sourceRef: null, current: true, saved: currentSaved });
+    }
   }
   const ts = points.map((p) => p.t);
   const lo = ts.length ? Math.min(...ts) : 0;
   const hi = ts.length ? Math.max(...ts) : 1;
   const pad = Math.max((hi - lo) * 0.05, 86_400_000);
-  return { points, earlier: earlierPoints.length, unscored, domain: [lo - pad, hi + pad] };
+  const fromChart = points.filter((p) => p.sourceRef !== null).length;
+  return { points, earlier: points.filter((p) => p.sourceRef !== null && !p.current).length, fromChart, unscored, domain: [lo - pad, hi + pad] };
 }

@@ -18,18 +18,25 @@ export interface RelapseHistoryProps {
   current?: EngineResponse<'relapse'> | null;
   /** Whether `current` is already in the chart; default: saved in this session via Save to chart. */
   currentSaved?: boolean;
+  /**
+   * Write identity of `current` (urn:tidemark:result identifier value). An earlier result in the
+   * chart with the same identity is the current result, already saved: drawn once, labelled saved.
+   */
+  currentIdentifier?: string;
 }
 
 export const EMPTY_MESSAGE = 'No earlier Tidemark relapse results in the chart yet — save this one to start a trend.';
 
-export function RelapseHistory({ history, current, currentSaved }: RelapseHistoryProps) {
+export const SAVED_ONLY_MESSAGE = 'No earlier Tidemark relapse results in the chart yet — the current one is saved, so the trend starts here.';
+
+export function RelapseHistory({ history, current, currentSaved, currentIdentifier }: RelapseHistoryProps) {
   const savedInSession = useIsResultSaved(current ?? null);
-  const saved = currentSaved ?? savedInSession;
-  const data = relapseHistoryData(history, current, saved);
+  const data = relapseHistoryData(history, current, currentSaved ?? savedInSession, currentIdentifier);
   const now = data.points.find((p) => p.current);
+  const saved = !!now?.saved;
   return (
     <Section id="relapse-history" title="Relapse risk over time">
-      {data.earlier === 0 ? (
+      {data.fromChart === 0 ? (
         <>
           <EmptyState>{EMPTY_MESSAGE}</EmptyState>
           {now && (
@@ -41,7 +48,9 @@ export function RelapseHistory({ history, current, currentSaved }: RelapseHistor
       ) : (
         <>
           <p className="relapse-history__lead">
-            {plural(data.earlier, 'earlier result')} from the chart{now ? (saved ? ', plus the current one (saved).' : ', plus the current one (not saved).') : '.'}
+            {data.earlier === 0
+              ? SAVED_ONLY_MESSAGE
+              : `${plural(data.earlier, 'earlier result')} from the chart${now ? (saved ? ', plus the current one (saved).' : ', plus the current one (not saved).') : '.'}`}
           </p>
           <Suspense fallback={<Skeleton label="Loading the chart…" lines={4} />}>
             <RelapseHistoryChart data={data} />
@@ -53,20 +62,25 @@ export function RelapseHistory({ history, current, currentSaved }: RelapseHistor
                 {b.to === 100 ? '–100' : `–${b.to - 1}`}
               </li>
             ))}
-            <li>
-              <span className="relapse-history__mark" aria-hidden="true">◇</span> Now{saved ? '' : ' (not saved)'}
-            </li>
+            {now && (
+              <li>
+                <span className="relapse-history__mark" aria-hidden="true">
+                  ◇
+                </span>{' '}
+                Now{saved ? ' (saved)' : ' (not saved)'}
+              </li>
+            )}
           </ul>
         </>
       )}
-      {data.points.length > 0 && data.earlier > 0 && (
+      {data.fromChart > 0 && (
         <DataTable className="relapse-history__table" caption="Relapse risk scores, oldest first" columns={['Date', 'Score (0–100)', 'Level', 'In the chart']}>
           {data.points.map((p) => (
             <tr key={`${p.t}-${p.sourceRef ?? 'now'}`} className={p.current ? 'relapse-history__row--now' : undefined}>
               <td>{p.current ? `${formatDate(p.at)} (now)` : formatDate(p.at)}</td>
               <td>{p.score}</td>
               <td>{humanize(p.level)}</td>
-              <td>{p.current ? (p.saved ? 'Saved' : 'Not saved') : p.sourceRef}</td>
+              <td>{p.current ? (p.saved ? (p.sourceRef ? `Saved — ${p.sourceRef}` : 'Saved') : 'Not saved') : p.sourceRef}</td>
             </tr>
           ))}
         </DataTable>

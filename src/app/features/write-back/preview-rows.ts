@@ -14,7 +14,7 @@ export interface PreviewRow {
   resource: Observation;
 }
 
-export function valueOf(o: Observation): string {
+export function valueText(o: Observation): string {
   if (typeof o.valueInteger === 'number') return String(o.valueInteger);
   if (o.valueQuantity?.value !== undefined) return `${o.valueQuantity.value}${o.valueQuantity.unit ? ` ${o.valueQuantity.unit}` : ''}`;
   if (o.valueCodeableConcept) return o.valueCodeableConcept.text ?? o.valueCodeableConcept.coding?.find((c) => c.display)?.display ?? '—';
@@ -39,7 +39,7 @@ export function previewRows(bundle: Bundle<Observation>): PreviewRow[] {
         identifier: o.identifier?.[0]?.value ?? '',
         code: displayOf(o),
         codings: (o.code.coding ?? []).map((c) => `${c.system}|${c.code}`),
-        value: valueOf(o),
+        value: valueText(o),
         interpretation: interpretationOf(o),
         effective: o.effectiveDateTime,
         note: o.note?.map((n) => n.text).join(' ') ?? '',

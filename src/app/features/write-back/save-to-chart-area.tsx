@@ -7,6 +7,7 @@ import { ENGINE_NAMES, type EngineName, type EngineRequest } from '../../../cont
 import type { ChartData } from '../../../fhir/chart.ts';
 import type { EngineResult } from '../../../fhir/write/index.ts';
 import { buildEngineRequests } from '../../lib/fhir-mapping.ts';
+import { useStableList } from '../../lib/use-stable-list.ts';
 import { useDataLayer, type DataLayer } from '../launch-session/data-layer.tsx';
 import type { EngineRuns } from '../scores/api/run-engine.ts';
 import { fetchFhirWriter, type FhirRequest } from './api/fhir-writer.ts';
@@ -34,28 +35,32 @@ export function writeBackFromLayer(layer: DataLayer): { request: FhirRequest; sc
   };
 }
 
-/** Finished engine results with the requests they answered. */
+/** Finished engine results with the requests they answered (the same array while the responses are the same). */
 export function useEngineResults(chart: ChartData, runs: EngineRuns): EngineResult[] {
   const layer = useDataLayer();
   const queryClient = useQueryClient();
-  const datas = ENGINE_NAMES.map((e) => runs[e].data);
+  // Keyed on the response objects (in ENGINE_NAMES order): `runs` itself is a new object every render.
+  const responses = useStableList(ENGINE_NAMES.map((e) => runs[e].data));
   return useMemo(() => {
     let rebuilt: ReturnType<typeof buildEngineRequests> | undefined;
+    const rebuild = () => {
+      rebuilt = rebuilt ?? buildEngineRequests(chart, (layer.now ?? (() => new Date()))());
+      return rebuilt;
+    };
     const out: EngineResult[] = [];
-    for (const engine of ENGINE_NAMES) {
-      const response = runs[engine].data;
-      if (!response) continue;
+    ENGINE_NAMES.forEach((engine, i) => {
+      const response = responses[i];
+      if (!response) return;
       // The request is part of the run's query key (['engine', server, patient, engine, request]).
       const cached = queryClient
         .getQueriesData({ queryKey: ['engine', layer.serverUrl, layer.patientId, engine] })
         .find(([, data]) => data === response)?.[0]?.[4] as EngineRequest<EngineName> | undefined;
-      const request = cached ?? (rebuilt ??= buildEngineRequests(chart, (layer.now ?? (() => new Date()))()))[engine];
-      if (!request) continue;
+      const request = cached ?? rebuild()[engine];
+      if (!request) return;
       out.push({ patientId: layer.patientId, engine, request, response } as EngineResult);
-    }
+    });
     return out;
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the response objects
-  }, [chart, layer, queryClient, ...datas]);
+  }, [chart, layer, queryClient, responses]);
 }
 
 export function SaveToChartArea({ chart, runs }: SaveToChartAreaProps) {
@@ -69,6 +74,7 @@ export function SaveToChartArea({ chart, runs }: SaveToChartAreaProps) {
       serverUrl={layer.serverUrl}
       fhirRequest={request}
       scope={scope}
+      chartHistory={chart.history}
       disabledReason={pending ? 'Waiting for every result before saving…' : undefined}
     />
   );

@@ -2,11 +2,14 @@
 // A failure never touches the results on screen (this component does not own them): it explains,
 // offers Retry and "Download as FHIR JSON".
 import { useId } from 'react';
+import { ENDPOINTS } from '../../../contract/index.ts';
+import type { ChartData } from '../../../fhir/chart.ts';
 import type { EngineResult } from '../../../fhir/write/index.ts';
 import { DataTable } from '../../components/data-table.tsx';
 import { formatDate, plural } from '../../lib/format.ts';
-import type { FhirRequest } from './api/fhir-writer.ts';
-import { useSaveToChart } from './api/use-save-to-chart.ts';
+import { fhirUrl, type FhirRequest } from './api/fhir-writer.ts';
+import { type ResultInChart, useResultsInChart } from './api/results-in-chart.ts';
+import { useSaveToChart, useStableResults } from './api/use-save-to-chart.ts';
 import type { WriteOutcome, WrittenEntry } from './api/write-to-chart.ts';
 import { bundleFileName, downloadBundle, previewRows } from './preview-rows.ts';
 import './write-back.css';
@@ -23,6 +26,11 @@ export interface SaveToChartProps {
   onSaved?: (outcome: WriteOutcome) => void;
   /** When set, the button stays disabled with this reason (e.g. "Waiting for every result…"). */
   disabledReason?: string;
+  /**
+   * Tidemark results already read from the chart (ChartData.history). A result whose write identity
+   * matches one of them is shown as already in the chart, with a link to that Observation.
+   */
+  chartHistory?: ChartData['history'];
 }
 
 const OUTCOME_LABEL: Record<WrittenEntry['outcome'], string> = {
@@ -32,6 +40,12 @@ const OUTCOME_LABEL: Record<WrittenEntry['outcome'], string> = {
   unknown: 'Saved',
 };
 
+function inChartSummary(list: readonly ResultInChart[]): string {
+  const saved = list.filter((m) => m.stored).length;
+  if (saved === list.length) return `Already in the chart: ${list.length === 1 ? 'this result is' : `all ${list.length} results are`} saved. Saving again adds nothing.`;
+  return `${saved} of ${plural(list.length, 'result')} already in the chart; ${list.length - saved} not saved.`;
+}
+
 function outcomeSummary(o: WriteOutcome): string {
   const created = o.entries.filter((e) => e.outcome === 'created').length;
   const existed = o.entries.filter((e) => e.outcome === 'existed').length;
@@ -40,8 +54,13 @@ function outcomeSummary(o: WriteOutcome): string {
   return `Saved to the chart: ${parts.join(', ') || 'nothing to write'}.`;
 }
 
-export function SaveToChart({ results, serverUrl, fhirRequest, scope, onSaved, disabledReason }: SaveToChartProps) {
+export function SaveToChart({ results: given, serverUrl, fhirRequest, scope, onSaved, disabledReason, chartHistory }: SaveToChartProps) {
+  const results = useStableResults(given);
   const { bundle, buildError, state, canWrite, openPreview, cancel, save } = useSaveToChart({ results, request: fhirRequest, serverUrl, scope, onSaved });
+  const matched = useResultsInChart(results, chartHistory);
+  // Shown only when the chart was read and holds at least one of the current results.
+  const inChart = chartHistory && matched?.some((m) => m.stored) ? matched : null;
+  const allInChart = !!inChart && inChart.every((m) => m.stored);
   const titleId = useId();
   const rows = bundle ? previewRows(bundle) : [];
   const n = rows.length;
@@ -56,7 +75,9 @@ export function SaveToChart({ results, serverUrl, fhirRequest, scope, onSaved, d
         ? outcomeSummary(state.outcome)
         : state.phase === 'preview'
           ? `Preview: ${plural(n, 'Observation')} will be written.`
-          : '';
+          : state.phase === 'idle' && inChart
+            ? inChartSummary(inChart)
+            : '';
 
   if (results.length === 0) {
     return (
@@ -76,21 +97,29 @@ export function SaveToChart({ results, serverUrl, fhirRequest, scope, onSaved, d
             <span aria-hidden="true">✓ </span>Saved to chart
           </span>
         ) : (
-          <button
-            type="button"
-            className="button"
-            onClick={openPreview}
-            disabled={!bundle || saving || state.phase === 'preview' || !!disabledReason}
-            title={disabledReason}
-            aria-expanded={state.phase !== 'idle'}
-          >
-            Save to chart
-          </button>
+          <>
+            {allInChart && (
+              <span className="write-back__done">
+                <span aria-hidden="true">✓ </span>Already in the chart
+              </span>
+            )}
+            <button
+              type="button"
+              className={allInChart ? 'button button--secondary' : 'button'}
+              onClick={openPreview}
+              disabled={!bundle || saving || state.phase === 'preview' || !!disabledReason}
+              title={disabledReason ?? (allInChart ? 'Every result is already in the chart; saving again adds nothing.' : undefined)}
+              aria-expanded={state.phase !== 'idle'}
+            >
+              Save to chart
+            </button>
+          </>
         )}
       </div>
       <p className="write-back__status" role="status" aria-live="polite">
         {status}
       </p>
+      {inChart && state.phase !== 'saved' && <InChartList list={inChart} serverUrl={serverUrl} />}
       {buildError && <p className="text-error">Could not prepare the Observations: {buildError.message}</p>}
 
       {(state.phase === 'preview' || state.phase === 'saving' || state.phase === 'failed') && bundle && (
@@ -122,7 +151,7 @@ export function SaveToChart({ results, serverUrl, fhirRequest, scope, onSaved, d
           <PreviewTable rows={rows} />
           <details className="write-back__json">
             <summary>Show the FHIR JSON</summary>
-            <pre tabIndex={0}>{JSON.stringify(bundle, null, 2)}</pre>
+            <pre>{JSON.stringify(bundle, null, 2)}</pre>
           </details>
           <div className="write-back__actions">
             {state.phase === 'failed' ? (
@@ -178,6 +207,28 @@ export function SaveToChart({ results, serverUrl, fhirRequest, scope, onSaved, d
         </section>
       )}
     </div>
+  );
+}
+
+/** Per current result: already in the chart (link to its Observation) or not saved. */
+function InChartList({ list, serverUrl }: { list: readonly ResultInChart[]; serverUrl: string }) {
+  return (
+    <ul className="write-back__in-chart" aria-label="Current results in the chart">
+      {list.map((m) => (
+        <li key={m.identifier} data-in-chart={m.stored ? 'yes' : 'no'}>
+          <span className={`badge ${m.stored ? 'badge--ok' : 'badge--unknown'}`}>{m.stored ? 'Already in the chart' : 'Not saved'}</span> Tidemark{' '}
+          {ENDPOINTS[m.engine].title}
+          {m.stored && (
+            <>
+              {' — '}
+              <a href={fhirUrl(serverUrl, m.stored.sourceRef)} target="_blank" rel="noreferrer">
+                {m.stored.sourceRef}
+              </a>
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 

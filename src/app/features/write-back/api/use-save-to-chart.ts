@@ -102,7 +102,7 @@ export function useIsResultSaved(response: object | null | undefined): boolean {
 // ------------------------------------------------------------------ the hook
 
 /** The same array as last render while every entry's engine, request and response are the same objects. */
-function useStableResults(results: readonly EngineResult[]): readonly EngineResult[] {
+export function useStableResults(results: readonly EngineResult[]): readonly EngineResult[] {
   const ref = useRef(results);
   const prev = ref.current;
   const same =
@@ -117,7 +117,9 @@ function useStableResults(results: readonly EngineResult[]): readonly EngineResu
 
 export function useSaveToChart({ results: given, request, serverUrl, scope, onSaved }: UseSaveToChartOptions): SaveToChart {
   const results = useStableResults(given);
-  const [bundle, setBundle] = useState<Bundle<Observation> | null>(null);
+  // The Bundle with the results it was built from: never offer a Bundle of earlier results.
+  const [built, setBuilt] = useState<{ results: readonly EngineResult[]; bundle: Bundle<Observation> } | null>(null);
+  const bundle = built && built.results === results ? built.bundle : null;
   const [buildError, setBuildError] = useState<Error | null>(null);
   const [state, setState] = useState<SavePhase>({ phase: 'idle' });
   const busy = useRef(false);
@@ -127,12 +129,12 @@ export function useSaveToChart({ results: given, request, serverUrl, scope, onSa
 
   useEffect(() => {
     let live = true;
-    setBundle(null);
+    setBuilt(null);
     setBuildError(null);
     buildWriteBundle(results).then(
       (b) => {
         if (!live) return;
-        setBundle(b);
+        setBuilt({ results, bundle: b });
         const done = savedOutcomes.get(bundleKey(serverUrl, b));
         setState(done ? { phase: 'saved', outcome: done } : (s) => (s.phase === 'saved' ? { phase: 'idle' } : s));
       },
