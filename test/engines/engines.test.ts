@@ -8,6 +8,7 @@ import {
 } from '../../src/engines/index.ts';
 import { effectiveFlag, parseRange } from '../../src/engines/biomarker/index.ts';
 import { baselineOf, interpret } from '../../src/engines/dmse/index.ts';
+import { doseOf } from '../../src/engines/medication/index.ts';
 import { NOW, parse, phq } from './fixtures.ts';
 
 const lab = (biomarkers: unknown[], extra: Record<string, unknown> = {}) => ({
@@ -83,6 +84,43 @@ describe('medication rules', () => {
     const r = med({ prescriptions: [rx()], assessments: [phq(10, '2026-01-01'), phq(17, '2026-02-20')] });
     expect(r.signals[0]).toMatchObject({ tone: 'concern', signalKey: 'med_response_fluoxetine' });
     expect(r.intelligence.summary.requiresClinicianReview).toBe(true);
+  });
+
+  it('worsening is stated in points, not as a percent of a small baseline', () => {
+    const r = med({ prescriptions: [rx()], assessments: [phq(4, '2026-01-01'), phq(19, '2026-02-20')] });
+    expect(r.signals[0]!.detail).toBe(
+      'PHQ-9 worsened by 15 points, 4→19, since Fluoxetine 20mg started — at least one clinically important change (5 points).',
+    );
+    expect(r.signals[0]!.summaryLine).toBe('On Fluoxetine 20mg, PHQ-9 worsened by 15 points (4 to 19).');
+    expect(JSON.stringify(r.signals)).not.toMatch(/% increase|375%/);
+  });
+
+  it('improvement keeps "% reduction" from a baseline at or above the mild threshold, points below it', () => {
+    const big = med({ prescriptions: [rx()], assessments: [phq(16, '2026-01-01'), phq(8, '2026-02-20')] });
+    expect(big.signals[0]!.detail).toBe('PHQ-9 improved 16→8 (50% reduction) since Fluoxetine 20mg started.');
+    const small = med({ prescriptions: [rx()], assessments: [phq(4, '2026-01-01'), phq(1, '2026-02-20')] });
+    expect(small.signals[0]!.detail).toBe('PHQ-9 improved by 3 points, 4→1, since Fluoxetine 20mg started.');
+    expect(small.signals[0]!.summaryLine).toBe('On Fluoxetine 20mg, PHQ-9 improved by 3 points (4 to 1).');
+  });
+
+  it('a restart of the same drug at a new dose says which start date the comparison uses', () => {
+    const r = med({
+      prescriptions: [
+        rx({ id: 'rx_a', medicationName: 'Escitalopram', dosage: '20 mg by mouth once daily', status: 'stopped', prescribedAt: '2025-11-30' }),
+        rx({ id: 'rx_b', medicationName: 'Escitalopram', dosage: '10 mg by mouth once daily', prescribedAt: '2026-04-04T13:00:00Z' }),
+      ],
+      assessments: [phq(3, '2025-12-01'), phq(2, '2026-02-01'), phq(4, '2026-03-20'), phq(19, '2026-06-20')],
+    });
+    expect(r.signals[0]).toMatchObject({ sourceRef: 'rx_b', tone: 'concern' });
+    expect(r.signals[0]!.detail).toBe(
+      'PHQ-9 worsened by 15 points, 4→19, since Escitalopram 10 mg started on 2026-04-04 — at least one clinically important change (5 points).',
+    );
+  });
+
+  it('the dose shown is the strength at the start of the dosage text', () => {
+    expect(['50mg', '10 mg by mouth once daily', '0.5 mg at night', 'one tablet daily', undefined].map(doseOf)).toEqual([
+      '50mg', '10 mg', '0.5 mg', 'one tablet daily', '',
+    ]);
   });
 
   it('no clear change after an adequate 6-week trial is a watch signal', () => {

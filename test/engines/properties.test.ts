@@ -234,6 +234,29 @@ describe('relapse monotonicity', () => {
     );
   });
 
+  it('a worse latest PHQ-9 never lowers the relapse score, whatever the spacing (nadir and trend windows)', () => {
+    const spaced = fc.array(fc.record({ score: fc.integer({ min: 0, max: 27 }), gapDays: fc.integer({ min: 0, max: 200 }) }), { minLength: 1, maxLength: 12 });
+    const req = (pts: { score: number; gapDays: number }[]) => {
+      let t = T0;
+      return parse('relapse', {
+        assessments: pts.map((p) => {
+          t += p.gapDays * 86_400_000;
+          return { instrumentId: 'phq9', instrumentName: 'PHQ-9', score: p.score, maxScore: 27, createdAt: new Date(t).toISOString() };
+        }),
+      });
+    };
+    fc.assert(
+      fc.property(spaced, fc.integer({ min: 1, max: 27 }), (pts, up) => {
+        const worse = pts.map((p, i) => (i === pts.length - 1 ? { ...p, score: Math.min(27, p.score + up) } : p));
+        const a = runEngine('relapse', req(pts), { now: NOW });
+        const b = runEngine('relapse', req(worse), { now: NOW });
+        expect(b.score).toBeGreaterThanOrEqual(a.score);
+        expect(b.factors[0]!.points).toBeGreaterThanOrEqual(a.factors[0]!.points);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('shorter sleep never lowers the relapse score', () => {
     fc.assert(
       fc.property(base, fc.double({ min: 0, max: 24, noNaN: true }), fc.double({ min: 0, max: 24, noNaN: true }), (b, x, y) => {

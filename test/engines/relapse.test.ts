@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENDPOINTS } from '../../src/contract/index.ts';
 import { predictRelapse, relapseLevel } from '../../src/engines/index.ts';
-import { cadencePoints, dmsePoints, medChangePoints, sleepPoints } from '../../src/engines/relapse/index.ts';
+import { cadencePoints, dmsePoints, medChangePoints, RELAPSE_PARAMS, sleepPoints } from '../../src/engines/relapse/index.ts';
 import { NOW, RELAPSE_EXAMPLE, parse, phq } from './fixtures.ts';
 
 const run = (input: unknown) => predictRelapse(parse('relapse', input), { now: NOW });
@@ -123,5 +123,92 @@ describe('relapse rules', () => {
     const r = run({ assessments: [phq(10, '2026-06-01T08:00:00')] });
     expect(r.measures[0]!.latest.at).toBe('2026-06-01T08:00:00.000Z');
     expect(ENDPOINTS.relapse.response.parse(r)).toBeTruthy();
+  });
+
+  it('the documented two-point example keeps its exact detail: the nadir is the previous administration', () => {
+    expect(run(RELAPSE_EXAMPLE).factors[0]!.detail).toBe(
+      'PHQ-9 rising 12→19/27 (moderately severe) at the two most recent administrations. ' +
+        'Level 26 of 26 points (latest 19, saturates at 15) + rise 8.4 of 12 points (+7 points, full at +10).',
+    );
+  });
+});
+
+describe('relapse symptom trajectory: nadir and recent trend', () => {
+  // The sandbox "relapse" story in miniature: remission at 2, then a climb in small steps to 19.
+  const climb = [
+    phq(3, '2025-12-20'),
+    phq(2, '2026-01-18'),
+    phq(4, '2026-02-17'),
+    phq(3, '2026-03-19'),
+    phq(4, '2026-04-18'),
+    phq(6, '2026-05-20'),
+    phq(10, '2026-06-01'),
+    phq(14, '2026-06-12'),
+    phq(17, '2026-06-19'),
+    phq(19, '2026-06-25'),
+  ];
+
+  it('the lookback and trend windows live in the parameter table', () => {
+    expect(RELAPSE_PARAMS.symptoms.nadirLookbackDays).toBe(180);
+    expect(RELAPSE_PARAMS.symptoms.trendWindowDays).toBe(90);
+  });
+
+  it('a climb from remission counts the rise from the nadir', () => {
+    const r = run({ assessments: climb });
+    const sym = r.factors[0]!;
+    expect(sym.points).toBe(38); // level 26 (19 ≥ 15) + rise 12 (+17 from the nadir, full at +10)
+    expect(sym.detail).toContain(
+      'PHQ-9 rising 2→19/27 (moderately severe) since its lowest point on 2026-01-18 (within 180 days); last step 17→19.',
+    );
+    expect(sym.detail).toContain('rise 12 of 12 points (+17 points above the lowest point, full at +10)');
+    expect(r.trend).toBe('rising');
+    // Only the last step would have given 2.4 rise points.
+    const lastTwo = run({ assessments: climb.slice(-2) });
+    expect(lastTwo.factors[0]!.points).toBe(28.4);
+    expect(sym.points).toBeGreaterThan(lastTwo.factors[0]!.points);
+  });
+
+  it('a low older than the 180-day lookback is not the nadir', () => {
+    const r = run({ assessments: [phq(0, '2025-11-01'), phq(12, '2026-05-01'), phq(19, '2026-06-15')] });
+    expect(r.factors[0]!.detail).toContain('PHQ-9 rising 12→19/27 (moderately severe) at the two most recent administrations.');
+    expect(r.factors[0]!.points).toBe(34.4);
+  });
+
+  it('ties at the nadir use the most recent lowest score', () => {
+    const r = run({ assessments: [phq(5, '2026-03-01'), phq(9, '2026-04-01'), phq(5, '2026-05-01'), phq(12, '2026-05-20'), phq(15, '2026-06-10')] });
+    expect(r.factors[0]!.detail).toContain('since its lowest point on 2026-05-01');
+  });
+
+  it('trend follows the last 90 days, not only the last step', () => {
+    // Last step +2 (below the 2.5 step) but a steady climb over the last 90 days: rising.
+    const up = run({ assessments: [phq(6, '2026-05-01'), phq(10, '2026-05-20'), phq(14, '2026-06-05'), phq(17, '2026-06-15'), phq(19, '2026-06-25')] });
+    expect(up.trend).toBe('rising');
+    expect(up.factors[0]!.detail).toMatch(/Trend over the last 90 days rising: \+\d+(\.\d)? points \(least-squares fit of 5 administrations/);
+    expect(up.summaryLine).toContain('signals rising');
+    // Last step +3 (rising on its own) inside a 90-day decline: falling.
+    const down = run({ assessments: [phq(22, '2026-04-01'), phq(19, '2026-04-20'), phq(15, '2026-05-10'), phq(9, '2026-06-01'), phq(12, '2026-06-20')] });
+    expect(down.trend).toBe('falling');
+    // Administrations older than 90 days do not set the direction: 20 long ago, then flat at 10.
+    const flat = run({ assessments: [phq(20, '2026-01-01'), phq(10, '2026-05-01'), phq(10, '2026-06-01'), phq(11, '2026-06-20')] });
+    expect(flat.trend).toBe('stable');
+  });
+
+  it('with two administrations the trend is the last step (±2.5 PHQ-9 points)', () => {
+    const t = (a: number, b: number) => run({ assessments: [phq(a, '2026-05-01'), phq(b, '2026-06-01')] }).trend;
+    expect([t(10, 13), t(10, 12), t(10, 10), t(10, 8), t(10, 7)]).toEqual(['rising', 'stable', 'stable', 'stable', 'falling']);
+    // Far apart (outside the 90-day window) still reads the last step.
+    expect(run({ assessments: [phq(5, '2025-06-01'), phq(15, '2026-06-01')] }).trend).toBe('rising');
+    // Same instant: no time spread, the last step decides.
+    expect(run({ assessments: [phq(5, '2026-06-01T00:00:00Z'), phq(15, '2026-06-01T00:00:00Z')] }).trend).toBe('rising');
+  });
+
+  it('the item 9 message is plain: answer, its wording, date, what to do', () => {
+    const r = run({ assessments: [phq(16, '2026-06-01T10:00:00Z', { items: [{ id: '44260-8', index: 9, score: 2 }] })] });
+    expect(r.safety[0]!.message).toBe(
+      'PHQ-9 item 9 (thoughts of self-harm): answered 2 of 3 ("More than half the days") on 2026-06-01 — review now.',
+    );
+    const words = [1, 3].map((score) => run({ assessments: [phq(9, '2026-06-01', { items: [{ id: 'q9', index: 9, score }] })] }).safety[0]!.message);
+    expect(words[0]).toContain('answered 1 of 3 ("Several days")');
+    expect(words[1]).toContain('answered 3 of 3 ("Nearly every day")');
   });
 });

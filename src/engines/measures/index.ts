@@ -187,6 +187,17 @@ export function readMeasures(series: readonly InstrumentSeries[]): ClinicalMeasu
 
 export const ITEM9_FLAG = 'PHQ-9 item 9 (thoughts of self-harm) positive';
 
+/** Plain-language item 9 message: the answer, its wording, the date and what to do. */
+export function item9Message(answer: number, at: string): string {
+  const { maxAnswer, answerLabels } = MEASURE_PARAMS.item9;
+  const label = answerLabels[answer];
+  const answered =
+    answer <= maxAnswer
+      ? `answered ${fmt(answer)} of ${maxAnswer}${label ? ` ("${label}")` : ''}`
+      : `answered ${fmt(answer)} (outside the 0–${maxAnswer} answer scale; check the source)`;
+  return `PHQ-9 item 9 (thoughts of self-harm): ${answered} on ${at.slice(0, 10)} — review now.`;
+}
+
 /** Every PHQ-9 administration whose item 9 answer is > 0, newest first. */
 export function item9Findings(series: readonly InstrumentSeries[]): SafetyFinding[] {
   const phq = series.find((s) => s.key === 'phq9');
@@ -207,7 +218,7 @@ export function item9Findings(series: readonly InstrumentSeries[]): SafetyFindin
         answer,
         at,
         ...(p.sourceRef !== undefined ? { sourceRef: p.sourceRef } : {}),
-        message: `PHQ-9 item 9 (thoughts of self-harm) answered ${fmt(answer)} on ${at.slice(0, 10)} — surfaced for clinician review.`,
+        message: item9Message(answer, at),
       });
     }
   }

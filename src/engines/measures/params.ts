@@ -57,5 +57,12 @@ export const MEASURE_PARAMS = {
     },
   } satisfies Record<string, InstrumentParams>,
   /** PHQ-9 item 9 (thoughts that you would be better off dead or of hurting yourself). */
-  item9: { loinc: '44260-8', index: 9 },
+  item9: {
+    loinc: '44260-8',
+    index: 9,
+    /** Highest answer of a PHQ-9 item (0 "Not at all" … 3 "Nearly every day"). */
+    maxAnswer: 3,
+    /** The PHQ-9 answer wording (Kroenke 2001), so the message says what the patient chose. */
+    answerLabels: { 1: 'Several days', 2: 'More than half the days', 3: 'Nearly every day' } as Record<number, string>,
+  },
 } as const;

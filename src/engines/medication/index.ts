@@ -1,7 +1,7 @@
 // Medication Intelligence: before/after symptom comparison per active prescription,
 // objective Digital MSE corroboration, and monitoring reminders.
 import type { EngineRequest, EngineResponse, ModuleSignal, Prescription, TerminologyCode } from '../../contract/index.ts';
-import { DAY_MS, div, fmt, norm, plural, signed, slug, toEpoch, toIso } from '../common/util.ts';
+import { DAY_MS, div, fmt, isoDay, norm, plural, signed, slug, toEpoch, toIso } from '../common/util.ts';
 import {
   RXNORM,
   blendConfidence,
@@ -56,6 +56,8 @@ function lastAtOrBefore(points: readonly Administration[], t: number): number {
 
 interface DrugInfo {
   slug: string;
+  /** Same-drug key across prescriptions (see drugKey). */
+  key: string;
   rxnorm: { code: string; display: string } | null;
   monitoring: string | null;
 }
@@ -68,12 +70,50 @@ function drugInfo(cache: Map<string, DrugInfo>, rx: Prescription): DrugInfo {
     const n = norm(rx.medicationName);
     d = {
       slug: slug(rx.medicationName),
+      key: drugKey(rx),
       rxnorm: rxnormOf(rx),
       monitoring: MONITORED_DRUGS.find(([name]) => n.includes(name))?.[1] ?? null,
     };
     cache.set(k, d);
   }
   return d;
+}
+
+/** Same drug across prescriptions: the RxNorm ingredient when known, else the normalised name. */
+function drugKey(rx: Pick<Prescription, 'medicationName' | 'rxnorm'>): string {
+  const n = norm(rx.medicationName);
+  for (const [name, code] of RXNORM_INGREDIENTS) if (n.includes(name)) return `rx:${code}`;
+  return rx.rxnorm ? `rx:${rx.rxnorm}` : `name:${n}`;
+}
+
+/** Drugs prescribed more than once with different start dates (a restart or a dose change). */
+function restartedDrugs(list: readonly Prescription[], starts: ReadonlyMap<Prescription, number | null>, cache: Map<string, DrugInfo>): Set<string> {
+  const first = new Map<string, number>();
+  const out = new Set<string>();
+  for (const rx of list) {
+    const t = starts.get(rx) ?? null;
+    if (t === null) continue;
+    const k = drugInfo(cache, rx).key;
+    const seen = first.get(k);
+    if (seen === undefined) first.set(k, t);
+    else if (seen !== t) out.add(k);
+  }
+  return out;
+}
+
+/** UTC calendar day of a start: the string's own date when it is UTC or date-only (cheap), else computed. */
+function startDay(text: string | undefined, epoch: number): string {
+  if (text && (text.length === 10 || text.endsWith('Z')) && text.charCodeAt(4) === 45) return text.slice(0, 10);
+  return isoDay(epoch);
+}
+
+const DOSE = /^\s*(\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|ug|g|ml|mmol|iu|units?)(?:\s*\/\s*(?:day|d|ml))?)(?![a-z])/i;
+
+/** The strength at the start of a dosage text ("10 mg by mouth once daily" → "10 mg"), else the text as given. */
+export function doseOf(dosage: string | undefined): string {
+  if (!dosage) return '';
+  const m = DOSE.exec(dosage);
+  return m ? m[1]!.trim() : dosage.trim();
 }
 
 export function isActive(rx: Prescription, nowMs: number): boolean {
@@ -102,9 +142,11 @@ export function analyzeMedication(req: Req, ctx: { now: Date }): Res {
   let responseTone: Tone | null = null;
 
   if (req.assessments.length === 0) missing.push('assessments');
+  const starts = new Map<Prescription, number | null>();
+  for (const rx of req.prescriptions) starts.set(rx, toEpoch(rx.prescribedAt));
+  const restarts = restartedDrugs(req.prescriptions, starts, drugs);
   for (const rx of active) {
-    const display = `${rx.medicationName}${rx.dosage ? ` ${rx.dosage}` : ''}`;
-    const start = toEpoch(rx.prescribedAt);
+    const start = starts.get(rx) ?? null;
     if (start === null) {
       missing.push(`prescribedAt (${rx.medicationName})`);
       continue;
@@ -121,26 +163,39 @@ export function analyzeMedication(req: Req, ctx: { now: Date }): Res {
     usedKeys.add(inst.key);
     const nPoints = bi + 1 + (pts.length - bi - 1);
     const delta = after.score - before.score;
-    const pct = before.score > 0 ? div(Math.abs(delta), before.score) * 100 : null;
-    const pctText = pct === null ? 'from 0' : `${fmt(pct, 0)}% ${delta <= 0 ? 'reduction' : 'increase'}`;
+    const minBase = P.percentBaseline[inst.key] ?? P.genericPercentBaselineFraction * after.maxScore;
+    const pct = before.score >= minBase && before.score > 0 ? div(Math.abs(delta), before.score) * 100 : null;
+    const pointsText = `by ${plural(Number(fmt(Math.abs(delta))), 'point')}, ${fmt(before.score)}→${fmt(after.score)}`;
     const mcid = importantChangeOf(inst, after.maxScore);
     const days = Math.max(0, Math.round((after.epoch - start) / DAY_MS));
+    const dose = doseOf(rx.dosage);
+    const display = `${rx.medicationName}${dose ? ` ${dose}` : ''}`;
+    // A restart or dose change of the same drug: say which start the comparison is anchored on.
+    const since = `since ${display} started${restarts.has(drugInfo(drugs, rx).key) ? ` on ${startDay(rx.prescribedAt, start)}` : ''}`;
     let tone: Tone;
     let detail: string;
     let summaryLine: string;
     if (delta < 0) {
-      tone = pct !== null && pct >= P.positiveReductionPct ? 'positive' : days >= P.adequateTrialDays ? 'watch' : 'neutral';
-      detail = `${inst.name} improved ${fmt(before.score)}→${fmt(after.score)} (${pctText}) since ${display} started.`;
-      summaryLine = `On ${display}, ${inst.name} improved from ${fmt(before.score)} to ${fmt(after.score)} (${pctText}).`;
+      // Tone as before: partial response is a ≥25% drop. Only the wording switches to points below the mild threshold.
+      const rel = before.score > 0 ? div(-delta, before.score) * 100 : 0;
+      tone = rel >= P.positiveReductionPct ? 'positive' : days >= P.adequateTrialDays ? 'watch' : 'neutral';
+      if (pct !== null) {
+        const pctText = `${fmt(pct, 0)}% reduction`;
+        detail = `${inst.name} improved ${fmt(before.score)}→${fmt(after.score)} (${pctText}) ${since}.`;
+        summaryLine = `On ${display}, ${inst.name} improved from ${fmt(before.score)} to ${fmt(after.score)} (${pctText}).`;
+      } else {
+        detail = `${inst.name} improved ${pointsText}, ${since}.`;
+        summaryLine = `On ${display}, ${inst.name} improved by ${plural(Number(fmt(-delta)), 'point')} (${fmt(before.score)} to ${fmt(after.score)}).`;
+      }
       if (tone === 'watch') detail += ` Below the ${P.positiveReductionPct}% partial-response threshold after ${days} days.`;
     } else if (delta >= P.worseningInImportantChanges * mcid) {
       tone = 'concern';
-      detail = `${inst.name} worsened ${fmt(before.score)}→${fmt(after.score)} (${pctText}) since ${display} started — at least one clinically important change (${fmt(mcid)} points).`;
-      summaryLine = `On ${display}, ${inst.name} worsened from ${fmt(before.score)} to ${fmt(after.score)} (${pctText}).`;
+      detail = `${inst.name} worsened ${pointsText}, ${since} — at least one clinically important change (${fmt(mcid)} points).`;
+      summaryLine = `On ${display}, ${inst.name} worsened by ${plural(Number(fmt(delta)), 'point')} (${fmt(before.score)} to ${fmt(after.score)}).`;
     } else {
       tone = days >= P.adequateTrialDays ? 'watch' : 'neutral';
       detail =
-        `${inst.name} ${delta === 0 ? `unchanged at ${fmt(after.score)}` : `${fmt(before.score)}→${fmt(after.score)} (${pctText})`} since ${display} started` +
+        `${inst.name} ${delta === 0 ? `unchanged at ${fmt(after.score)}` : `rose ${pointsText},`} ${since}` +
         (tone === 'watch' ? ` — no clear response after ${days} days (adequate trial ${P.adequateTrialDays} days).` : ` — ${days} days in, too early to judge response.`);
       summaryLine = `On ${display}, ${inst.name} shows no clear change (${fmt(before.score)} to ${fmt(after.score)}).`;
     }

@@ -7,6 +7,14 @@ export const MEDICATION_PARAMS = {
   adequateTrialDays: 42,
   /** Worsening by at least one clinically important change (PHQ-9 5 points) since the start is a concern. */
   worseningInImportantChanges: 1,
+  /**
+   * A percent change is only shown for an improvement from a baseline at or above the instrument's
+   * mild threshold (PHQ-9 and GAD-7: 5; other scales: 5/27 of their maximum). From a small baseline a
+   * percent is misleading (4→19 would read "375% increase"), and a rise is read in points against the
+   * clinically important change, so worsening and small baselines are expressed in points.
+   */
+  percentBaseline: { phq9: 5, gad7: 5 } as Record<string, number>,
+  genericPercentBaselineFraction: 5 / 27,
   /** Signal confidence: before + after administrations needed for "high" (≥4), else "moderate". */
   highConfidencePoints: 4,
   latency: {

@@ -1,6 +1,6 @@
 // Relapse Prediction: a transparent, additive 0–100 early-warning score.
 import type { EngineRequest, EngineResponse, RelapseFactor, TerminologyCode } from '../../contract/index.ts';
-import { DAY_MS, capitalize, clamp, div, fmt, round, signed } from '../common/util.ts';
+import { DAY_MS, capitalize, clamp, div, fmt, isoDay, round, signed } from '../common/util.ts';
 import {
   blendConfidence,
   buildIntelligence,
@@ -17,6 +17,7 @@ import {
   instrumentLoinc,
   primarySeries,
   readAssessments,
+  type Administration,
   type InstrumentSeries,
 } from '../measures/index.ts';
 import { RELAPSE_PARAMS as P, RELAPSE_RECOMMENDATION, RELAPSE_SCALE } from './params.ts';
@@ -66,6 +67,68 @@ function levelSaturation(s: InstrumentSeries, maxScore: number): number {
   return P.symptoms.levelSaturation[s.key] ?? P.symptoms.genericLevelSaturationFraction * maxScore;
 }
 
+/**
+ * Index of the reference administration for the rise: the lowest score within `lookbackDays`
+ * before the latest (the most recent one on ties), else the previous administration.
+ * Points are sorted oldest first and must number at least two.
+ */
+export function nadirIndex(points: readonly Administration[], lookbackDays: number): number {
+  const n = points.length;
+  const from = points[n - 1]!.epoch - lookbackDays * DAY_MS;
+  let best = n - 2;
+  for (let i = n - 3; i >= 0; i--) {
+    const p = points[i]!;
+    if (p.epoch < from) break;
+    if (p.score < points[best]!.score) best = i;
+  }
+  return best;
+}
+
+export interface RecentTrend {
+  /** Fitted change over the window: least-squares slope × span (the last step with two points). */
+  change: number;
+  /** Administrations used (at least two). */
+  n: number;
+}
+
+/**
+ * Recent direction: least-squares slope of the administrations within `windowDays` before the
+ * latest, times their span. Fewer than two in the window → the last step. Points at one instant
+ * (no time spread) → the last step.
+ */
+export function recentTrend(points: readonly Administration[], windowDays: number): RecentTrend {
+  const n = points.length;
+  const last = points[n - 1]!;
+  const lastStep = last.score - points[n - 2]!.score;
+  const from = last.epoch - windowDays * DAY_MS;
+  let start = n - 1;
+  while (start > 0 && points[start - 1]!.epoch >= from) start--;
+  if (n - start < 2) start = n - 2;
+  const k = n - start;
+  let mt = 0;
+  let my = 0;
+  for (let i = start; i < n; i++) {
+    mt += (points[i]!.epoch - last.epoch) / DAY_MS;
+    my += points[i]!.score;
+  }
+  mt /= k;
+  my /= k;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = start; i < n; i++) {
+    const dt = (points[i]!.epoch - last.epoch) / DAY_MS - mt;
+    sxx += dt * dt;
+    sxy += dt * (points[i]!.score - my);
+  }
+  const span = (last.epoch - points[start]!.epoch) / DAY_MS;
+  if (!(sxx > 0) || !(span > 0)) return { change: round(lastStep, 6), n: k };
+  return { change: round(div(sxy, sxx) * span, 6), n: k };
+}
+
+function direction(change: number, step: number): Trend {
+  return change >= step ? 'rising' : change <= -step ? 'falling' : 'stable';
+}
+
 function symptomFactor(series: InstrumentSeries | null): SymptomReading {
   const base = { key: 'symptoms' as const, label: 'Symptom trajectory', maxPoints: P.symptoms.maxPoints };
   const last = series?.points[series.points.length - 1];
@@ -81,8 +144,9 @@ function symptomFactor(series: InstrumentSeries | null): SymptomReading {
   const level = P.symptoms.levelPoints * clamp(div(last.score, sat), 0, 1);
   const sevLabel = series.known ? bandOf(series, last.score) : (last.severity ?? null);
   const sevText = sevLabel ? ` (${sevLabel})` : '';
-  const prev = series.points.length >= 2 ? series.points[series.points.length - 2]! : null;
-  const first = series.points[0]!;
+  const pts = series.points;
+  const prev = pts.length >= 2 ? pts[pts.length - 2]! : null;
+  const first = pts[0]!;
   const spanDays = Math.max(0, Math.round((last.epoch - first.epoch) / DAY_MS));
   if (!prev) {
     const points = round(level, 1);
@@ -102,23 +166,39 @@ function symptomFactor(series: InstrumentSeries | null): SymptomReading {
     };
   }
   const mcid = importantChangeOf(series, last.maxScore);
-  const rise = last.score - prev.score;
+  const ni = nadirIndex(pts, P.symptoms.nadirLookbackDays);
+  const nadir = pts[ni]!;
+  const fromPrevious = ni === pts.length - 2;
+  const rise = last.score - nadir.score;
   const full = P.symptoms.velocityFullInImportantChanges * mcid;
   const velocity = P.symptoms.velocityPoints * clamp(div(rise, full), 0, 1);
   const step = P.symptoms.trendFractionOfImportantChange * mcid;
-  const trend: Trend = rise >= step ? 'rising' : rise <= -step ? 'falling' : 'stable';
+  const recent = recentTrend(pts, P.symptoms.trendWindowDays);
+  const trend = direction(recent.change, step);
   const points = round(level + velocity, 1);
+  const levelText = `Level ${fmt(level)} of ${P.symptoms.levelPoints} points (latest ${fmt(last.score)}, saturates at ${fmt(sat)}) + `;
+  let detail: string;
+  if (fromPrevious) {
+    detail =
+      `${series.name} ${direction(rise, step)} ${fmt(prev.score)}→${fmt(last.score)}/${fmt(last.maxScore)}${sevText} at the two most recent administrations. ` +
+      levelText +
+      `rise ${fmt(velocity)} of ${P.symptoms.velocityPoints} points (${signed(rise)} points, full at +${fmt(full)}).`;
+  } else {
+    detail =
+      `${series.name} ${direction(rise, step)} ${fmt(nadir.score)}→${fmt(last.score)}/${fmt(last.maxScore)}${sevText} since its lowest point on ` +
+      `${isoDay(nadir.epoch)} (within ${P.symptoms.nadirLookbackDays} days); last step ${fmt(prev.score)}→${fmt(last.score)}. ` +
+      levelText +
+      `rise ${fmt(velocity)} of ${P.symptoms.velocityPoints} points (${signed(rise)} points above the lowest point, full at +${fmt(full)}).`;
+  }
+  if (recent.n >= 3) {
+    detail +=
+      ` Trend over the last ${P.symptoms.trendWindowDays} days ${trend}: ${signed(recent.change)} points ` +
+      `(least-squares fit of ${recent.n} administrations; ${fmt(step)} points or more in either direction counts as a trend).`;
+  } else if (!fromPrevious) {
+    detail += ` Trend ${trend}: last step ${signed(last.score - prev.score)} points (fewer than 3 administrations in the last ${P.symptoms.trendWindowDays} days).`;
+  }
   return {
-    factor: {
-      ...base,
-      points,
-      tone: factorTone(points, base.maxPoints, true),
-      available: true,
-      detail:
-        `${series.name} ${trend} ${fmt(prev.score)}→${fmt(last.score)}/${fmt(last.maxScore)}${sevText} at the two most recent administrations. ` +
-        `Level ${fmt(level)} of ${P.symptoms.levelPoints} points (latest ${fmt(last.score)}, saturates at ${fmt(sat)}) + ` +
-        `rise ${fmt(velocity)} of ${P.symptoms.velocityPoints} points (${signed(rise)} points, full at +${fmt(full)}).`,
-    },
+    factor: { ...base, points, tone: factorTone(points, base.maxPoints, true), available: true, detail },
     trend,
     series,
     spanDays,

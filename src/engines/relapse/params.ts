@@ -14,11 +14,29 @@ export const RELAPSE_PARAMS = {
      */
     levelSaturation: { phq9: 15, gad7: 10 } as Record<string, number>,
     genericLevelSaturationFraction: 15 / 27,
-    /** Velocity part: worsening between the two most recent administrations. */
+    /**
+     * Velocity part: the rise of the latest score above the lowest score of the lookback window
+     * (the recent nadir). With two administrations this is the last step.
+     */
     velocityPoints: 12,
     /** Rise that gives full velocity points, in clinically important changes (2 × 5 PHQ-9 points). */
     velocityFullInImportantChanges: 2,
-    /** Trend is rising/falling when the last step is at least half an important change (≥2.5 PHQ-9 points). */
+    /**
+     * Lookback for the nadir, in days before the latest administration. Relapse is a return of
+     * symptoms after remission/response (Frank 1991), so the rise from the recent low point is what
+     * matters, not only the last step: a climb 2→6→10→14→17→19 is a relapse even though each step is
+     * small. 180 days covers the continuation phase after remission (APA 2010: 4–9 months) while
+     * dropping lows from an earlier, unrelated episode. When no earlier administration falls in the
+     * window, the previous administration is the reference.
+     */
+    nadirLookbackDays: 180,
+    /**
+     * Trend window: the least-squares slope of the administrations in the last 90 days before the
+     * latest, times their span, is the recent direction (robust to one noisy step; 90 days ≈ the
+     * usual 4-weekly measurement-based-care cadence × 3). With two points it equals the last step.
+     */
+    trendWindowDays: 90,
+    /** Trend is rising/falling when the fitted change is at least half an important change (≥2.5 PHQ-9 points). */
     trendFractionOfImportantChange: 0.5,
   },
   sleep: {
