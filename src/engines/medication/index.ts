@@ -354,11 +354,11 @@ export function analyzeMedication(req: Req, ctx: { now: Date }): Res {
     reasoning,
     now: ctx.now,
   });
-  return {
-    ...responseHead('medication.analysis', 'medication_response', req, ctx.now, intelligence),
+  // Head first, then the endpoint fields (see responseHead for why this is not a spread).
+  return Object.assign(responseHead('medication.analysis', 'medication_response', req, intelligence), {
     safety: a.safety,
     signalsPresent: signals.length,
     signals,
     measures: a.measures,
-  };
+  });
 }

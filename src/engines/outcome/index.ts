@@ -213,8 +213,8 @@ export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
     reasoning,
     now: ctx.now,
   });
-  return {
-    ...responseHead('outcome.score', 'outcome_score', req, ctx.now, intelligence),
+  // Head first, then the endpoint fields (see responseHead for why this is not a spread).
+  return Object.assign(responseHead('outcome.score', 'outcome_score', req, intelligence), {
     safety: a.safety,
     score,
     direction,
@@ -223,5 +223,5 @@ export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
     summaryLine,
     sourceCount,
     measures: a.measures,
-  };
+  });
 }
