@@ -165,7 +165,3 @@ export function capitalize(s: string): string {
   return s.length ? s[0]!.toUpperCase() + s.slice(1) : s;
 }
 
-/** ISO string of the injected clock (never throws, even for an invalid Date). */
-export function nowIso(now: Date): string {
-  return toIso(now.getTime()) ?? '1970-01-01T00:00:00.000Z';
-}

@@ -117,7 +117,7 @@ export function responseHead<O extends string>(
 ) {
   return {
     object,
-    // The injected clock, formatted once by buildIntelligence (same value as nowIso(now)).
+    // The injected clock, formatted once by buildIntelligence.
     generatedAt: intelligence.provenance.generatedAt,
     ...(req.sessionRef !== undefined ? { sessionRef: req.sessionRef } : {}),
     model: modelBlock(modelKey),
