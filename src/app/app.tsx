@@ -1,5 +1,7 @@
 // The clinician view: safety first, then the summary, then the detail a clinician may want.
+import { memo, useDeferredValue } from 'react';
 import { ENGINE_NAMES, type ClinicalMeasure } from '../contract/index.ts';
+import type { ChartData } from '../fhir/chart.ts';
 import { ErrorState, Skeleton } from './components/states.tsx';
 import { useChart } from './features/chart/api/get-chart.ts';
 import { DataQualityNote } from './features/data-quality/data-quality-note.tsx';
@@ -13,7 +15,7 @@ import { RelapseFactors } from './features/relapse/relapse-factors.tsx';
 import { RelapseHistoryPanel } from './features/relapse-history/index.ts';
 import { deriveItem9Alert } from './features/safety/derive-safety.ts';
 import { SafetyBanner } from './features/safety/safety-banner.tsx';
-import { useEngines } from './features/scores/api/run-engine.ts';
+import { useEngines, type EngineRuns } from './features/scores/api/run-engine.ts';
 import { safetyFindings } from './features/scores/engine-results.ts';
 import { SummaryPanel } from './features/summary/summary-panel.tsx';
 import { Phq9TrendPanel } from './features/trends/phq9-trend.tsx';
@@ -33,6 +35,13 @@ export function App() {
     ...(runs.relapse.data?.measures ?? []),
     ...(runs.medication.data?.measures ?? []),
   ];
+  // The trend chart and the cards render from a deferred value, in an interruptible background pass:
+  // the summary and the safety banner commit and paint first, and the engine calls (started by the
+  // commit's effects) do not wait for the whole page to render.
+  const deferred = useDeferredValue<{ chart?: ChartData; runs: EngineRuns; measures: ClinicalMeasure[] }>(
+    { chart: chart.data, runs, measures },
+    { runs, measures },
+  );
   return (
     <div className="app">
       <header className="app-header">
@@ -63,25 +72,10 @@ export function App() {
           <>
             <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
             <DataQualityNote chart={chart.data} />
-            <Phq9TrendPanel chart={chart.data} measures={measures} deferChart={ENGINE_NAMES.some((e) => runs[e].isPending)} />
+            {deferred.chart && <TrendDetail chart={deferred.chart} runs={deferred.runs} measures={deferred.measures} />}
             {/* Relapse risk over time from the chart's earlier saved results (its recharts part is lazy-loaded). */}
             {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && <RelapseHistoryPanel chart={chart.data} runs={runs} />}
-            <section className="cards" aria-labelledby="cards-title">
-              <h2 id="cards-title" className="section-title">
-                Results in detail
-              </h2>
-              <div className="cards__grid">
-                <EngineCard run={runs.relapse}>{runs.relapse.data && <RelapseFactors result={runs.relapse.data} />}</EngineCard>
-                <EngineCard run={runs.outcome}>{runs.outcome.data && <OutcomeComponents result={runs.outcome.data} />}</EngineCard>
-                <EngineCard run={runs.medication}>
-                  {runs.medication.data && <MedicationSignals result={runs.medication.data} chart={chart.data} />}
-                </EngineCard>
-                <EngineCard run={runs.biomarker}>
-                  {runs.biomarker.data && <LabSignals result={runs.biomarker.data} chart={chart.data} />}
-                </EngineCard>
-                <EngineCard run={runs.dmse}>{runs.dmse.data && <DmseSignals result={runs.dmse.data} />}</EngineCard>
-              </div>
-            </section>
+            {deferred.chart && <CardsDetail chart={deferred.chart} runs={deferred.runs} />}
           </>
         )}
       </main>
@@ -94,3 +88,28 @@ export function App() {
     </div>
   );
 }
+
+/** The PHQ-9 trend, from the deferred value (its chart also waits for the engines, see Phq9TrendPanel). */
+const TrendDetail = memo(function TrendDetail({ chart, runs, measures }: { chart: ChartData; runs: EngineRuns; measures: ClinicalMeasure[] }) {
+  return <Phq9TrendPanel chart={chart} measures={measures} deferChart={ENGINE_NAMES.some((e) => runs[e].isPending)} />;
+});
+
+/** The per-engine cards, from the deferred value. */
+const CardsDetail = memo(function CardsDetail({ chart, runs }: { chart: ChartData; runs: EngineRuns }) {
+  return (
+    <section className="cards" aria-labelledby="cards-title">
+      <h2 id="cards-title" className="section-title">
+        Results in detail
+      </h2>
+      <div className="cards__grid">
+        <EngineCard run={runs.relapse}>{runs.relapse.data && <RelapseFactors result={runs.relapse.data} />}</EngineCard>
+        <EngineCard run={runs.outcome}>{runs.outcome.data && <OutcomeComponents result={runs.outcome.data} />}</EngineCard>
+        <EngineCard run={runs.medication}>
+          {runs.medication.data && <MedicationSignals result={runs.medication.data} chart={chart} />}
+        </EngineCard>
+        <EngineCard run={runs.biomarker}>{runs.biomarker.data && <LabSignals result={runs.biomarker.data} chart={chart} />}</EngineCard>
+        <EngineCard run={runs.dmse}>{runs.dmse.data && <DmseSignals result={runs.dmse.data} />}</EngineCard>
+      </div>
+    </section>
+  );
+});

@@ -4,7 +4,9 @@
 import FHIR from 'fhirclient';
 import type Client from 'fhirclient/lib/Client';
 import { createRoot } from 'react-dom/client';
+import { startEarlyReads } from './features/launch-session/early-reads.ts';
 import { classifyLaunchProblem, LaunchError } from './features/launch-session/launch-error.tsx';
+import { mark } from './lib/marks.ts';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -16,6 +18,7 @@ async function start(): Promise<void> {
     return;
   }
   // The token exchange and the app bundle (React Query, zod, FHIR mapping) load at the same time.
+  mark('main');
   const appModule = import('./app-root.tsx');
   let client: Client;
   try {
@@ -29,14 +32,18 @@ async function start(): Promise<void> {
     root.render(<LaunchError problem={{ kind: 'relaunch', detail: 'This tab holds no completed authorization.' }} />);
     return;
   }
+  mark('token');
   const patientId = client.getPatientId();
   if (!patientId) {
     root.render(<LaunchError problem={{ kind: 'no-patient' }} />);
     return;
   }
+  // The chart reads start now, not after the app bundle has loaded and rendered.
+  const reads = startEarlyReads(client, patientId);
   try {
     const { renderApp } = await appModule;
-    renderApp(root, client, patientId);
+    mark('app-module');
+    renderApp(root, client, patientId, reads);
   } catch (error) {
     root.render(<LaunchError problem={{ kind: 'auth-error', detail: `The app failed to load: ${String(error)}` }} />);
   }

@@ -3,7 +3,9 @@
  * `matchesSearchRequest`) with three changes that keep the five-year patient fast:
  *  - a per-patient index, so `patient=`/`subject=Patient/x` searches scan one patient's resources;
  *  - sort keys computed once per resource instead of once per comparison;
- *  - only the returned page is cloned.
+ *  - only the returned page is cloned;
+ *  - an Observation `code=` search first skips resources with none of the codes (a cheap pre-check;
+ *    the full medplum match still runs on what is left).
  * It also records every resource written after seeding, so writes survive a restart.
  */
 import { evalFhirPath, getSearchParameters, matchesSearchRequest, Operator } from '@medplum/core';
@@ -120,7 +122,8 @@ export class SandboxRepository extends MemoryRepository {
     const filter = filters[index] as Filter;
     const patientId = patientFilterValue(request.resourceType, filter) as string;
     const ids = this.byPatient.get(patientId)?.get(request.resourceType);
-    return { candidates: ids?.values() ?? [], filters: filters.filter((_, i) => i !== index) };
+    const rest = filters.filter((_, i) => i !== index);
+    return { candidates: prefilterByCode(request.resourceType, ids?.values() ?? [], rest), filters: rest };
   }
 
   /** `_include` of direct references (e.g. MedicationRequest:medication, Observation:subject). */
@@ -154,6 +157,25 @@ export function patientOf(resource: Resource): string | undefined {
     if (ref?.startsWith('Patient/')) return ref.slice('Patient/'.length);
   }
   return undefined;
+}
+
+/**
+ * Observation searches by `code` (plain token equality, e.g. `http://loinc.org|44261-6,…`): keep only
+ * resources with a coding whose code is one of the values (case-insensitive, so never stricter than
+ * medplum's match, which still runs on the survivors with the filter kept).
+ */
+function prefilterByCode(resourceType: string, candidates: Iterable<Stored>, filters: Filter[]): Iterable<Stored> {
+  if (resourceType !== 'Observation') return candidates;
+  const filter = filters.find((f) => f.code === 'code' && f.operator === Operator.EQUALS);
+  if (!filter || filter.value === '') return candidates;
+  const codes = new Set(filter.value.split(',').map((v) => v.slice(v.lastIndexOf('|') + 1).toLowerCase()));
+  if (codes.has('')) return candidates;
+  const out: Stored[] = [];
+  for (const r of candidates) {
+    const codings = (r as { code?: { coding?: { code?: string }[] } }).code?.coding ?? [];
+    if (codings.some((c) => typeof c.code === 'string' && codes.has(c.code.toLowerCase()))) out.push(r);
+  }
+  return out;
 }
 
 /** `patient=Patient/x` or `subject=Patient/x` (plain equality) → "x"; else undefined. */

@@ -40,7 +40,7 @@ describe('FHIR searches and paging', () => {
     const scales = qs[0]!;
     expect(scales.url).toContain('patient=pat+1');
     expect(scales.url).toContain('http%3A%2F%2Floinc.org%7C44261-6');
-    expect(scales.params.get('_count')).toBe('200');
+    expect(scales.params.get('_count')).toBe('1000');
     expect(qs.find((q) => q.key === 'encounters')!.params.get('status')).toBe('finished');
     expect(qs.find((q) => q.key === 'tidemark')!.params.get('code')).toContain('urn:tidemark:engine|relapse_risk');
   });

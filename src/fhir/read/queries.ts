@@ -1,64 +1,12 @@
 // The FHIR searches Tidemark makes, paging, and readChart (all searches in parallel → ChartData).
 // Independent of fhirclient: the app passes `fetchJson`, e.g. (url) => client.request(url).
 import type { ChartData, ChartNote } from '../chart.ts';
-import {
-  ANALYTE_LOINCS,
-  DMSE_LATENCY_CODE,
-  ENGINE_CODES,
-  GAD7,
-  LOINC,
-  PHQ2,
-  PHQ9,
-  SLEEP_DURATION,
-  TIDEMARK_ENGINE,
-} from '../terminology.ts';
+import { chartQueries, MAX_PAGES } from './chart-queries.ts';
 import { mapChart } from './map-chart.ts';
 import { bundle } from './schemas.ts';
 
+export { chartQueries, MAX_PAGES, PAGE_SIZE, type ChartQuery } from './chart-queries.ts';
 export type FetchJson = (url: string) => Promise<unknown>;
-
-export interface ChartQuery {
-  /** Stable key for react-query and error messages, e.g. "scales". */
-  key: 'scales' | 'labs' | 'lab-codes' | 'tidemark' | 'questionnaires' | 'med-requests' | 'med-statements' | 'encounters';
-  resourceType: 'Observation' | 'QuestionnaireResponse' | 'MedicationRequest' | 'MedicationStatement' | 'Encounter';
-  params: URLSearchParams;
-  /** Relative search URL (`Observation?patient=...`), query string encoded by URLSearchParams. */
-  url: string;
-}
-
-export const PAGE_SIZE = 200;
-export const MAX_PAGES = 100;
-
-const loinc = (codes: readonly string[]) => codes.map((c) => `${LOINC}|${c}`).join(',');
-
-/** Every search the app makes for one patient. */
-export function chartQueries(patientId: string): ChartQuery[] {
-  const q = (key: ChartQuery['key'], resourceType: ChartQuery['resourceType'], extra: Record<string, string>): ChartQuery => {
-    const params = new URLSearchParams({ patient: patientId, ...extra, _count: String(PAGE_SIZE) });
-    return { key, resourceType, params, url: `${resourceType}?${params.toString()}` };
-  };
-  const scaleCodes = [
-    PHQ9.total,
-    PHQ9.panel!,
-    ...PHQ9.items,
-    PHQ2.total,
-    GAD7.total,
-    GAD7.panel!,
-    SLEEP_DURATION,
-  ];
-  const ours = [...Object.values(ENGINE_CODES).map((c) => c.code), DMSE_LATENCY_CODE].map((c) => `${TIDEMARK_ENGINE}|${c}`);
-  return [
-    q('scales', 'Observation', { code: loinc(scaleCodes), _sort: 'date' }),
-    q('labs', 'Observation', { category: 'laboratory', _sort: 'date' }),
-    // Analytes charted without a laboratory category (duplicates with 'labs' are dropped by id).
-    q('lab-codes', 'Observation', { code: loinc(ANALYTE_LOINCS), _sort: 'date' }),
-    q('tidemark', 'Observation', { code: ours.join(','), _sort: 'date' }),
-    q('questionnaires', 'QuestionnaireResponse', {}),
-    q('med-requests', 'MedicationRequest', {}),
-    q('med-statements', 'MedicationStatement', {}),
-    q('encounters', 'Encounter', { status: 'finished', _sort: '-date' }),
-  ];
-}
 
 export interface PagedResult {
   resources: unknown[];
@@ -94,6 +42,7 @@ export async function fetchAllPages(fetchJson: FetchJson, url: string, maxPages 
 export async function readChart(fetchJson: FetchJson, patientId: string, options: { maxPages?: number } = {}): Promise<ChartData> {
   const queries = chartQueries(patientId);
   const settled = await Promise.allSettled(queries.map((q) => fetchAllPages(fetchJson, q.url, options.maxPages)));
+  globalThis.performance?.mark?.('tm:chart-fetched');
   const resources: unknown[] = [];
   const notes: ChartNote[] = [];
   settled.forEach((s, i) => {

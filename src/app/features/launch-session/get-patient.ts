@@ -1,4 +1,5 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
+import { patientUrl } from './early-reads.ts';
 import { useDataLayer, type DataLayer } from './data-layer.tsx';
 
 export interface PatientSummary {
@@ -42,7 +43,7 @@ export function patientQueryOptions(layer: DataLayer) {
   return queryOptions({
     queryKey: ['patient', layer.serverUrl, layer.patientId],
     queryFn: async () =>
-      summarizePatient(layer.patient ?? (await layer.fhir(`Patient/${encodeURIComponent(layer.patientId)}`)), layer.patientId),
+      summarizePatient(layer.patient ?? (await layer.fhir(patientUrl(layer.patientId))), layer.patientId),
     staleTime: Infinity,
   });
 }

@@ -1,3 +1,4 @@
+import { useLayoutEffect } from 'react';
 import type { ClinicalMeasure } from '../../../contract/index.ts';
 import type { ChartData } from '../../../fhir/chart.ts';
 import { ToneBadge } from '../../components/tone-badge.tsx';
@@ -5,6 +6,7 @@ import { Skeleton } from '../../components/states.tsx';
 import type { EngineRuns } from '../scores/api/run-engine.ts';
 import { summaryRows } from '../scores/engine-results.ts';
 import { SaveToChartArea } from '../write-back/save-to-chart-area.tsx';
+import { mark } from '../../lib/marks.ts';
 import { LatestPhq9 } from './latest-phq9.tsx';
 
 export const DISCLAIMER =
@@ -15,6 +17,10 @@ export function SummaryPanel({ chart, runs, measures = [] }: { chart: ChartData 
   const ready = rows.filter((r) => r.state === 'ready');
   const lead = ready[0];
   const reviewCount = ready.filter((r) => r.requiresReview).length;
+  const hasLead = lead !== undefined;
+  useLayoutEffect(() => {
+    if (hasLead) mark('summary-lead');
+  }, [hasLead]);
   return (
     <section className="panel summary" aria-labelledby="summary-title">
       <div className="summary__head">

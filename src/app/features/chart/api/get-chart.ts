@@ -2,10 +2,14 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { ChartData } from '../../../../fhir/chart.ts';
 import { readChart } from '../../../lib/fhir-mapping.ts';
+import { mark } from '../../../lib/marks.ts';
 import { useDataLayer, type DataLayer } from '../../launch-session/data-layer.tsx';
 
-export function getChart(layer: DataLayer): Promise<ChartData> {
-  return readChart(layer.fhir, layer.patientId);
+export async function getChart(layer: DataLayer): Promise<ChartData> {
+  mark('chart-start');
+  const chart = await readChart(layer.fhir, layer.patientId);
+  mark('chart-mapped');
+  return chart;
 }
 
 export function chartQueryOptions(layer: DataLayer) {

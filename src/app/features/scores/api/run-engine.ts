@@ -13,6 +13,7 @@ import {
 } from '../../../../contract/index.ts';
 import type { ChartData } from '../../../../fhir/chart.ts';
 import { buildEngineRequests, type EngineRequests } from '../../../lib/fhir-mapping.ts';
+import { mark } from '../../../lib/marks.ts';
 import { useDataLayer, type DataLayer } from '../../launch-session/data-layer.tsx';
 
 export class EngineCallError extends Error {
@@ -44,6 +45,7 @@ export async function runEngine<E extends EngineName>(
 ): Promise<EngineResponse<E>> {
   const doFetch = layer.fetch ?? fetch;
   const url = `${layer.apiBase ?? API_PREFIX}${ENDPOINTS[engine].path}`;
+  mark(`engine-start:${engine}`);
   let res: Response;
   try {
     const token = await layer.accessToken();
@@ -88,6 +90,7 @@ export async function runEngine<E extends EngineName>(
       (body as { requestId?: string })?.requestId ?? null,
     );
   }
+  mark(`engine-done:${engine}`);
   return parsed.data.data as EngineResponse<E>;
 }
 
