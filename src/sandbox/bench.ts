@@ -35,7 +35,7 @@ async function accessToken(patient: string, scope: string): Promise<string> {
   const res = await fetch(`${sb.url}/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:8080/', code_verifier: verifier }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:8080/', code_verifier: verifier, client_id: 'bench' }),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }

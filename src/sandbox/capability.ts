@@ -1,49 +1,64 @@
-/** Discovery documents: the SMART configuration and the CapabilityStatement for `/metadata`. */
+/**
+ * Discovery documents built from the vendor profile, so they advertise exactly what is enforced:
+ * the SMART configuration (capabilities, scopes, PKCE, grant types) and the CapabilityStatement served
+ * at `/metadata` (types, interactions, search parameters, conditional operations, batch/transaction).
+ */
+import { getSearchParameters } from '@medplum/core';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { VendorProfile } from './profiles/index.ts';
 
-export const SUPPORTED_TYPES = [
-  'Patient', 'Practitioner', 'Organization', 'Encounter', 'Observation', 'QuestionnaireResponse',
-  'Questionnaire', 'MedicationRequest', 'MedicationStatement', 'Medication', 'Condition',
-  'DiagnosticReport', 'Procedure', 'AllergyIntolerance', 'Immunization', 'CarePlan', 'Goal',
-  'Claim', 'ExplanationOfBenefit', 'Provenance',
+export type SmartConfiguration = Record<string, unknown> & { grant_types_supported: string[]; capabilities: string[]; scopes_supported: string[] };
+
+const SHARED_CAPABILITIES = [
+  'launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric', 'context-ehr-patient',
+  'context-ehr-encounter', 'context-standalone-patient', 'context-banner', 'context-style', 'permission-patient',
+  'permission-user', 'permission-offline', 'permission-online', 'sso-openid-connect',
 ];
 
-const SCOPES = [
-  'openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'offline_access', 'online_access',
-  'patient/*.read', 'patient/*.rs', 'patient/*.cruds', 'user/*.read', 'user/*.rs', 'user/*.cruds',
-  'patient/Observation.read', 'patient/Observation.write', 'patient/Observation.rs', 'patient/Observation.c',
-];
+const NON_RESOURCE_SCOPES = ['openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'offline_access', 'online_access'];
 
-export function smartConfiguration(origin: string): Record<string, unknown> {
+export function smartConfiguration(origin: string, profile: VendorProfile): SmartConfiguration {
   return {
     issuer: origin,
     jwks_uri: `${origin}/auth/jwks`,
     authorization_endpoint: `${origin}/auth/authorize`,
     token_endpoint: `${origin}/auth/token`,
     introspection_endpoint: `${origin}/auth/introspect`,
-    token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
     response_types_supported: ['code'],
-    scopes_supported: SCOPES,
+    scopes_supported: scopesSupported(profile),
     code_challenge_methods_supported: ['S256'],
-    capabilities: [
-      'launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric',
-      'context-ehr-patient', 'context-ehr-encounter', 'context-standalone-patient', 'context-banner',
-      'context-style', 'permission-patient', 'permission-user', 'permission-offline', 'permission-online',
-      'permission-v1', 'permission-v2', 'sso-openid-connect',
-    ],
+    capabilities: [...SHARED_CAPABILITIES, ...profile.smartCapabilities],
   };
 }
 
-export function capabilityStatement(origin: string, fhirBase: string): CapabilityStatement {
-  const searchParams = ['patient', 'subject', 'code', 'category', 'date', 'status', 'identifier', '_id', '_sort', '_count', '_include'];
+/** The resource scopes a user-facing app may be granted under this profile (system/ ones come from backend services). */
+function scopesSupported(profile: VendorProfile): string[] {
+  const out = [...NON_RESOURCE_SCOPES];
+  const types = profile.scopes.wildcards ? ['*', ...profile.types] : [...profile.types];
+  for (const context of ['patient', 'user']) {
+    for (const type of types) {
+      if (profile.scopes.v1) out.push(`${context}/${type}.read`, `${context}/${type}.write`);
+      if (profile.scopes.v2) out.push(`${context}/${type}.rs`, `${context}/${type}.cruds`);
+    }
+  }
+  return out;
+}
+
+export function capabilityStatement(origin: string, fhirBase: string, profile: VendorProfile): CapabilityStatement {
+  const restInteractions = [
+    ...(profile.transaction ? [{ code: 'transaction' }] : []),
+    ...(profile.batch ? [{ code: 'batch' }] : []),
+    ...(profile.types.some((t) => profile.rules(t)?.interactions.includes('history-type')) ? [{ code: 'history-system' }] : []),
+  ];
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
-    date: '2025-01-01',
+    date: '2026-12-01',
     kind: 'instance',
-    software: { name: 'Tidemark sandbox EHR', version: '0.1.0' },
-    implementation: { description: 'Local SMART on FHIR sandbox', url: fhirBase },
+    software: { name: profile.software, version: '0.2.0' },
+    implementation: { description: `Local SMART on FHIR sandbox (SANDBOX_PROFILE=${profile.name})`, url: fhirBase },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     rest: [
@@ -63,14 +78,32 @@ export function capabilityStatement(origin: string, fhirBase: string): Capabilit
             },
           ],
         },
-        interaction: [{ code: 'transaction' }, { code: 'batch' }],
-        resource: SUPPORTED_TYPES.map((type) => ({
-          type,
-          interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }, { code: 'update' }],
-          conditionalCreate: true,
-          searchParam: searchParams.map((name) => ({ name, type: name === 'date' ? 'date' : name === '_count' ? 'number' : 'token' })),
-        })) as NonNullable<CapabilityStatement['rest']>[number]['resource'],
+        ...(restInteractions.length > 0 ? { interaction: restInteractions } : {}),
+        resource: profile.types.map((type) => resourceEntry(type, profile)) as unknown as NonNullable<CapabilityStatement['rest']>[number]['resource'],
       },
+    ],
+  } as CapabilityStatement;
+}
+
+function resourceEntry(type: string, profile: VendorProfile): Record<string, unknown> {
+  const rules = profile.rules(type);
+  const interactions = rules?.interactions ?? [];
+  const defs = getSearchParameters(type) ?? {};
+  const names = (rules?.searchParams ?? Object.keys(defs)).filter((n) => n !== '_compartment' && defs[n]);
+  return {
+    type,
+    interaction: interactions.map((code) => ({ code })),
+    ...(interactions.includes('vread') || interactions.includes('history-instance') ? { versioning: 'versioned' } : { versioning: 'no-version' }),
+    readHistory: interactions.includes('vread'),
+    updateCreate: interactions.includes('update'),
+    conditionalCreate: interactions.includes('create') && profile.conditionalCreate,
+    conditionalUpdate: interactions.includes('update') && profile.conditionalUpdate,
+    conditionalDelete: interactions.includes('delete') && profile.conditionalDelete ? 'single' : 'not-supported',
+    ...(rules?.revinclude ? { searchRevInclude: [...rules.revinclude] } : {}),
+    searchParam: [
+      ...names.map((name) => ({ name, type: defs[name]?.type ?? 'token' })),
+      { name: '_count', type: 'number', documentation: `Default ${profile.count.default}, at most ${profile.count.max}.` },
+      ...(profile.sort ? [{ name: '_sort', type: 'special' }] : []),
     ],
   };
 }

@@ -1,162 +1,366 @@
 /**
- * The sandbox's FHIR repository: medplum's MemoryRepository (real FHIR search semantics via
- * `matchesSearchRequest`) with three changes that keep the five-year patient fast:
- *  - a per-patient index, so `patient=`/`subject=Patient/x` searches scan one patient's resources;
- *  - sort keys computed once per resource instead of once per comparison;
- *  - only the returned page is cloned;
- *  - an Observation `code=` search first skips resources with none of the codes (a cheap pre-check;
- *    the full medplum match still runs on what is left).
- * It also records every resource written after seeding, so writes survive a restart.
+ * The sandbox's FHIR storage: resources by type and id, their versions, and an index of every
+ * patient's compartment (see compartment.ts), so a search held to one patient scans that patient's
+ * resources only. Searches use medplum's `matchesSearchRequest` for FHIR search semantics, with three
+ * changes that keep big charts fast and the server fair:
+ *  - reference filters (`patient=`, `subject=`, `performer=` …) compare normalised references
+ *    directly (medplum's `resolve()` is ~50× slower and misses absolute URLs);
+ *  - sort keys are computed once per stored resource (cached) and the scan yields to the event loop
+ *    every few hundred resources, so a sorted search over a huge chart never stalls other requests;
+ *  - an Observation `code=` search first skips resources with none of the codes.
+ * Every write after `startRecording()` is queued for persistence.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { evalFhirPath, getSearchParameters, matchesSearchRequest, Operator } from '@medplum/core';
 import type { Filter, SearchRequest, SortRule } from '@medplum/core';
-import { MemoryRepository } from '@medplum/fhir-router';
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Meta, Resource } from '@medplum/fhirtypes';
+import { compartmentOf, isPatientLinkedType, normaliseReference, referencesAt } from './compartment.ts';
 
-type Stored = Resource & { id: string };
+export type Stored = Resource & { id: string; meta: Meta & { versionId: string; lastUpdated: string } };
 type ById = Map<string, Stored>;
 
-export class SandboxRepository extends MemoryRepository {
-  /** patient id → resource type → id → stored resource. */
+/** One entry of an instance's history, newest first: a version, or the deletion that ended it. */
+export type HistoryItem = { resource: Stored } | { deleted: { resourceType: string; id: string; versionId: string; lastUpdated: string } };
+
+/** A write to persist: the resource as stored now, or null when it was deleted. */
+export interface Change {
+  key: string;
+  resource: Stored | null;
+}
+
+export interface SearchScope {
+  /** When set, only this patient's compartment is scanned. */
+  patient?: string;
+  /** Per-resource access check (compartment, user's patients, granular scopes). */
+  allows: (resource: Resource) => boolean;
+}
+
+export interface SearchResult {
+  page: Stored[];
+  total: number;
+}
+
+/** Scan this many candidates between yields to the event loop (~2–5 ms of work). */
+const SCAN_SLICE = 500;
+
+export class SandboxRepository {
+  private readonly byType = new Map<string, ById>();
+  /** patient id → resource type → id → resource in that patient's compartment. */
   private readonly byPatient = new Map<string, Map<string, ById>>();
-  /** Resources written since `startRecording()`, keyed "Type/id"; null marks a deletion. */
-  readonly written = new Map<string, Stored | null>();
+  /** Earlier versions of updated resources ("Type/id" → oldest first); absent for never-updated ones. */
+  private readonly past = new Map<string, Stored[]>();
+  /** Deleted resources: their versions and the deletion. */
+  private readonly gone = new Map<string, { versions: Stored[]; versionId: string; lastUpdated: string }>();
+  private readonly owners = new WeakMap<Stored, ReadonlySet<string>>();
+  private readonly sortKeys = new WeakMap<Stored, Map<string, string>>();
   private recording = false;
-  onWrite: (() => void) | undefined;
+  /** Writes since the last `takeChanges()`, in order. */
+  private pending: Change[] = [];
+  /** While a transaction runs: how to undo each of its writes. */
+  private undo: (() => void)[] | undefined;
+  private pendingAtBegin = 0;
 
   startRecording(): void {
     this.recording = true;
   }
 
-  /** The live map medplum keeps per type (private in its typings; stable across 4.x). */
-  private typeMap(resourceType: string): ById {
-    const all = (this as unknown as { resources: Map<string, ById> }).resources;
-    return all.get(resourceType) ?? new Map();
+  /** The writes made since the last call (for persistence.ts). */
+  takeChanges(): Change[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
   }
 
-  override async createResource<T extends Resource>(resource: T): Promise<T & { id: string }> {
-    const created = await super.createResource(resource);
-    const stored = this.typeMap(created.resourceType).get(created.id);
-    if (stored) this.index(stored);
-    if (this.recording && stored) {
-      this.written.set(`${stored.resourceType}/${stored.id}`, stored);
-      this.onWrite?.();
-    }
-    return created as T & { id: string };
+  // --- reads ---
+
+  read(resourceType: string, id: string): Stored | undefined {
+    return this.byType.get(resourceType)?.get(id);
   }
 
-  override async deleteResource(resourceType: string, id: string): Promise<void> {
-    const old = this.typeMap(resourceType).get(id);
-    await super.deleteResource(resourceType, id);
-    if (old) this.unindex(old);
-    if (this.recording) {
-      this.written.set(`${resourceType}/${id}`, null);
-      this.onWrite?.();
-    }
+  isDeleted(resourceType: string, id: string): boolean {
+    return !this.read(resourceType, id) && this.gone.has(`${resourceType}/${id}`);
   }
 
-  private index(resource: Stored): void {
-    const previous = this.findIndexed(resource.resourceType, resource.id);
-    if (previous) this.unindex(previous);
-    const patientId = patientOf(resource);
-    if (!patientId) return;
-    let types = this.byPatient.get(patientId);
-    if (!types) {
-      types = new Map();
-      this.byPatient.set(patientId, types);
-    }
-    let ids = types.get(resource.resourceType);
-    if (!ids) {
-      ids = new Map();
-      types.set(resource.resourceType, ids);
-    }
-    ids.set(resource.id, resource);
+  /** Newest first; empty when the resource never existed. */
+  history(resourceType: string, id: string): HistoryItem[] {
+    const key = `${resourceType}/${id}`;
+    const current = this.read(resourceType, id);
+    if (current) return [current, ...(this.past.get(key) ?? [])].map(asItem).sort(newestFirst);
+    const gone = this.gone.get(key);
+    if (!gone) return [];
+    const deleted: HistoryItem = { deleted: { resourceType, id, versionId: gone.versionId, lastUpdated: gone.lastUpdated } };
+    return [deleted, ...gone.versions.map(asItem).sort(newestFirst)];
   }
 
-  private findIndexed(resourceType: string, id: string): Stored | undefined {
-    for (const types of this.byPatient.values()) {
-      const hit = types.get(resourceType)?.get(id);
-      if (hit) return hit;
+  vread(resourceType: string, id: string, versionId: string): Stored | undefined {
+    for (const item of this.history(resourceType, id)) {
+      if ('resource' in item && item.resource.meta.versionId === versionId) return item.resource;
     }
     return undefined;
   }
 
-  private unindex(resource: Stored): void {
-    const patientId = patientOf(resource);
-    if (patientId) this.byPatient.get(patientId)?.get(resource.resourceType)?.delete(resource.id);
-  }
-
-  /** Live (not cloned) resources of one type: read-only use by the sandbox's own pages. */
+  /** Live resources of one type: read-only use (pages, exports). */
   allOfType(resourceType: string): Stored[] {
-    return [...this.typeMap(resourceType).values()];
+    return [...(this.byType.get(resourceType)?.values() ?? [])];
   }
 
-  /** Live resources of one type belonging to one patient. */
+  /** Types holding at least one resource (with `everStored`: or a deleted one). */
+  types(everStored = false): string[] {
+    const live = [...this.byType.entries()].filter(([, m]) => m.size > 0).map(([t]) => t);
+    if (!everStored) return live;
+    return [...new Set([...live, ...[...this.gone.keys()].map((k) => k.split('/')[0] as string)])];
+  }
+
+  /** Ids of every resource of a type that exists or was deleted (for type-level history). */
+  idsEverStored(resourceType: string): string[] {
+    const gone = [...this.gone.keys()].filter((k) => k.startsWith(`${resourceType}/`)).map((k) => k.slice(resourceType.length + 1));
+    return [...(this.byType.get(resourceType)?.keys() ?? []), ...gone];
+  }
+
+  /** Live resources of one type in one patient's compartment. */
   ofPatient(patientId: string, resourceType: string): Stored[] {
     return [...(this.byPatient.get(patientId)?.get(resourceType)?.values() ?? [])];
   }
 
-  override async search<T extends Resource>(request: SearchRequest<T>): Promise<Bundle<T & { id: string }>> {
-    const { candidates, filters } = this.candidates(request);
-    const rest = { ...request, filters } as SearchRequest;
+  /** The patients whose compartment holds this resource (cached per stored version). */
+  ownersOf(resource: Resource): ReadonlySet<string> {
+    const cached = this.owners.get(resource as Stored);
+    if (cached) return cached;
+    const owners = compartmentOf(resource);
+    if (this.isStored(resource)) this.owners.set(resource as Stored, owners);
+    return owners;
+  }
+
+  // --- transactions: all of a transaction's writes, or none ---
+
+  begin(): void {
+    this.undo = [];
+    this.pendingAtBegin = this.pending.length;
+  }
+
+  commit(): void {
+    this.undo = undefined;
+  }
+
+  rollback(): void {
+    for (const undo of (this.undo ?? []).reverse()) undo();
+    this.undo = undefined;
+    this.pending.length = this.pendingAtBegin;
+  }
+
+  /** Remembers the state of one resource before a write inside a transaction. */
+  private remember(resourceType: string, id: string): void {
+    if (!this.undo) return;
+    const key = `${resourceType}/${id}`;
+    const current = this.read(resourceType, id);
+    const past = this.past.get(key);
+    const gone = this.gone.get(key);
+    this.undo.push(() => {
+      const now = this.read(resourceType, id);
+      if (now) {
+        this.unindex(now);
+        this.byType.get(resourceType)?.delete(id);
+      }
+      if (current) this.store(current);
+      if (past) this.past.set(key, past);
+      else this.past.delete(key);
+      if (gone) this.gone.set(key, gone);
+      else this.gone.delete(key);
+    });
+  }
+
+  // --- writes (synchronous: a transaction applies all its entries without interleaving) ---
+
+  /** Stores a new resource with a server id (or the given one, for seeding and loading). */
+  create(resource: Resource, opts: { keepId?: boolean } = {}): Stored {
+    const id = opts.keepId && resource.id ? resource.id : randomUUID();
+    const key = `${resource.resourceType}/${id}`;
+    const previous = this.gone.get(key);
+    const versionId = previous ? String(Number(previous.versionId) + 1) : '1';
+    return this.put({ ...resource, id } as Resource & { id: string }, versionId, previous?.versions ?? []);
+  }
+
+  /** Replaces the current version (or creates the resource at this id: update-as-create). */
+  update(resource: Resource & { id: string }): Stored {
+    const existing = this.read(resource.resourceType, resource.id);
+    if (!existing) return this.create(resource, { keepId: true });
+    const key = `${resource.resourceType}/${resource.id}`;
+    const older = [...(this.past.get(key) ?? []), existing];
+    return this.put(resource, String(Number(existing.meta.versionId) + 1 || older.length + 1), older);
+  }
+
+  delete(resourceType: string, id: string): boolean {
+    const existing = this.read(resourceType, id);
+    if (!existing) return false;
+    const key = `${resourceType}/${id}`;
+    this.remember(resourceType, id);
+    this.unindex(existing);
+    this.byType.get(resourceType)?.delete(id);
+    const versions = [...(this.past.get(key) ?? []), existing];
+    this.past.delete(key);
+    this.gone.set(key, { versions, versionId: String(Number(existing.meta.versionId) + 1), lastUpdated: new Date().toISOString() });
+    this.record({ key, resource: null });
+    return true;
+  }
+
+  /** Puts back a persisted resource exactly as it was stored (id, versionId and lastUpdated kept). */
+  restore(resource: Stored): void {
+    const existing = this.read(resource.resourceType, resource.id);
+    if (existing) this.unindex(existing);
+    this.store(structuredClone(resource));
+  }
+
+  private put(resource: Resource & { id: string }, versionId: string, older: Stored[]): Stored {
+    const key = `${resource.resourceType}/${resource.id}`;
+    const stored = structuredClone({
+      ...resource,
+      meta: { ...resource.meta, versionId, lastUpdated: new Date().toISOString() },
+    }) as Stored;
+    this.remember(stored.resourceType, stored.id);
+    const existing = this.read(stored.resourceType, stored.id);
+    if (existing) this.unindex(existing);
+    if (older.length > 0) this.past.set(key, older);
+    this.gone.delete(key);
+    this.store(stored);
+    this.record({ key, resource: stored });
+    return stored;
+  }
+
+  private store(stored: Stored): void {
+    let ids = this.byType.get(stored.resourceType);
+    if (!ids) {
+      ids = new Map();
+      this.byType.set(stored.resourceType, ids);
+    }
+    ids.set(stored.id, stored);
+    for (const patient of this.ownersOf(stored)) {
+      let types = this.byPatient.get(patient);
+      if (!types) {
+        types = new Map();
+        this.byPatient.set(patient, types);
+      }
+      let byId = types.get(stored.resourceType);
+      if (!byId) {
+        byId = new Map();
+        types.set(stored.resourceType, byId);
+      }
+      byId.set(stored.id, stored);
+    }
+  }
+
+  private unindex(stored: Stored): void {
+    for (const patient of this.ownersOf(stored)) this.byPatient.get(patient)?.get(stored.resourceType)?.delete(stored.id);
+  }
+
+  private record(change: Change): void {
+    if (this.recording) this.pending.push(change);
+  }
+
+  private isStored(resource: Resource): boolean {
+    return !!resource.id && this.read(resource.resourceType, resource.id) === resource;
+  }
+
+  // --- search ---
+
+  /**
+   * Matches, sorts and pages one search. Only resources `scope.allows` are counted, so totals and
+   * pages never reveal what the caller may not see.
+   */
+  async search(request: SearchRequest, scope: SearchScope): Promise<SearchResult> {
+    const { candidates, filters } = this.candidates(request, scope);
+    const refFilters = filters.filter(isReferenceEquality(request.resourceType));
+    const rest = { resourceType: request.resourceType, filters: filters.filter((f) => !refFilters.includes(f)) } as SearchRequest;
+    const rules = request.sortRules ?? [];
     const matched: Stored[] = [];
-    for (const resource of candidates) if (matchesSearchRequest(resource, rest)) matched.push(resource);
-    const sorted = sortResources(matched, request.sortRules ?? []);
+    let scanned = 0;
+    for (const resource of candidates) {
+      if (++scanned % SCAN_SLICE === 0) await yieldToEventLoop();
+      if (!scope.allows(resource)) continue;
+      if (!refFilters.every((f) => matchesReference(resource, f))) continue;
+      if (rest.filters?.length && !matchesSearchRequest(resource, rest)) continue;
+      for (const rule of rules) this.sortKey(resource, rule.code);
+      matched.push(resource);
+    }
+    const sorted = rules.length > 0 ? this.sort(matched, rules) : matched;
     const offset = request.offset ?? 0;
     const page = request.count === undefined ? sorted.slice(offset) : sorted.slice(offset, offset + request.count);
-    const entry: BundleEntry[] = page.map((r) => ({ resource: structuredClone(r), search: { mode: 'match' } }));
-    entry.push(...(await this.includes(page, request)));
-    return {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      total: matched.length,
-      ...(entry.length > 0 ? { entry } : {}),
-    } as Bundle<T & { id: string }>;
+    return { page, total: matched.length };
   }
 
-  /** Narrows the scan to one patient when the search names one; the used filter is dropped. */
-  private candidates(request: SearchRequest): { candidates: Iterable<Stored>; filters: Filter[] } {
+  /** The smallest set to scan: one compartment when the scope or a plain patient filter names one. */
+  private candidates(request: SearchRequest, scope: SearchScope): { candidates: Iterable<Stored>; filters: Filter[] } {
+    const type = request.resourceType;
     const filters = request.filters ?? [];
-    const index = filters.findIndex((f) => patientFilterValue(request.resourceType, f) !== undefined);
-    if (index < 0) return { candidates: this.typeMap(request.resourceType).values(), filters };
-    const filter = filters[index] as Filter;
-    const patientId = patientFilterValue(request.resourceType, filter) as string;
-    const ids = this.byPatient.get(patientId)?.get(request.resourceType);
-    const rest = filters.filter((_, i) => i !== index);
-    return { candidates: prefilterByCode(request.resourceType, ids?.values() ?? [], rest), filters: rest };
+    let patient = scope.patient && isPatientLinkedType(type) ? scope.patient : undefined;
+    if (!patient && isPatientLinkedType(type)) patient = filters.map((f) => patientNamedBy(type, f)).find((p) => p !== undefined);
+    const pool = patient ? this.byPatient.get(patient)?.get(type)?.values() : this.byType.get(type)?.values();
+    return { candidates: prefilterByCode(type, pool ?? [], filters), filters };
   }
 
-  /** `_include` of direct references (e.g. MedicationRequest:medication, Observation:subject). */
-  private async includes(page: Stored[], request: SearchRequest): Promise<BundleEntry[]> {
-    const out: BundleEntry[] = [];
-    const seen = new Set<string>();
-    for (const target of request.include ?? []) {
-      const param = getSearchParameters(target.resourceType)?.[target.searchParam];
-      if (!param?.expression) continue;
-      for (const resource of page) {
-        for (const value of evalFhirPath(param.expression, resource)) {
-          const ref = (value as { reference?: string }).reference;
-          if (!ref || seen.has(ref) || ref.split('/').length !== 2) continue;
-          const [type, id] = ref.split('/') as [string, string];
-          if (target.targetType && target.targetType !== type) continue;
-          const found = this.typeMap(type).get(id);
-          seen.add(ref);
-          if (found) out.push({ resource: structuredClone(found), search: { mode: 'include' } });
-        }
-      }
+  private sortKey(resource: Stored, code: string): string {
+    let keys = this.sortKeys.get(resource);
+    if (!keys) {
+      keys = new Map();
+      this.sortKeys.set(resource, keys);
     }
-    return out;
+    let key = keys.get(code);
+    if (key === undefined) {
+      key = computeSortKey(resource, code);
+      keys.set(code, key);
+    }
+    return key;
+  }
+
+  private sort(resources: Stored[], rules: SortRule[]): Stored[] {
+    const keyed = resources.map((r) => ({ r, keys: rules.map((rule) => this.sortKey(r, rule.code)) }));
+    keyed.sort((a, b) => {
+      for (let i = 0; i < rules.length; i++) {
+        const x = a.keys[i] as string;
+        const y = b.keys[i] as string;
+        if (x !== y) return (x < y ? -1 : 1) * (rules[i]?.descending ? -1 : 1);
+      }
+      return 0;
+    });
+    return keyed.map((k) => k.r);
   }
 }
 
-/** The patient a resource belongs to: itself, its `subject`, or its `patient` reference. */
-export function patientOf(resource: Resource): string | undefined {
-  if (resource.resourceType === 'Patient') return resource.id;
-  const r = resource as { subject?: { reference?: string }; patient?: { reference?: string }; beneficiary?: { reference?: string } };
-  for (const ref of [r.subject?.reference, r.patient?.reference, r.beneficiary?.reference]) {
-    if (ref?.startsWith('Patient/')) return ref.slice('Patient/'.length);
-  }
-  return undefined;
+function asItem(resource: Stored): HistoryItem {
+  return { resource };
+}
+
+function newestFirst(a: HistoryItem, b: HistoryItem): number {
+  const v = (i: HistoryItem) => Number('resource' in i ? i.resource.meta.versionId : i.deleted.versionId);
+  return v(b) - v(a);
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `patient=Patient/x` / `subject=Patient/x` (one value, plain equality) → "x". */
+function patientNamedBy(resourceType: string, filter: Filter): string | undefined {
+  if (filter.operator !== Operator.EQUALS || filter.value.includes(',')) return undefined;
+  if (resourceType === 'Patient' && filter.code === '_id') return filter.value;
+  if (filter.code !== 'patient' && filter.code !== 'subject') return undefined;
+  const ref = normaliseReference(filter.value);
+  return ref?.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
+}
+
+function isReferenceEquality(resourceType: string): (f: Filter) => boolean {
+  const params = getSearchParameters(resourceType) ?? {};
+  return (f) => f.operator === Operator.EQUALS && params[f.code]?.type === 'reference';
+}
+
+/** Any of the comma-separated values: `Type/id`, an absolute URL, or a bare id (any type). */
+function matchesReference(resource: Resource, filter: Filter): boolean {
+  const held = referencesAt(resource, filter.code);
+  if (held.length === 0) return false;
+  return filter.value.split(',').some((value) => {
+    const wanted = normaliseReference(value);
+    if (wanted) return held.includes(wanted);
+    return held.some((ref) => ref.slice(ref.indexOf('/') + 1) === value);
+  });
 }
 
 /**
@@ -178,39 +382,16 @@ function prefilterByCode(resourceType: string, candidates: Iterable<Stored>, fil
   return out;
 }
 
-/** `patient=Patient/x` or `subject=Patient/x` (plain equality) → "x"; else undefined. */
-function patientFilterValue(resourceType: string, filter: Filter): string | undefined {
-  if (filter.operator !== Operator.EQUALS || filter.value.includes(',')) return undefined;
-  if (filter.code === 'patient' || filter.code === 'subject') {
-    if (!filter.value.startsWith('Patient/')) return undefined;
-    return filter.value.slice('Patient/'.length);
-  }
-  if (resourceType === 'Patient' && filter.code === '_id') return filter.value;
-  return undefined;
-}
-
-function sortResources(resources: Stored[], rules: SortRule[]): Stored[] {
-  if (rules.length === 0 || resources.length === 0) return resources;
-  const type = resources[0]?.resourceType ?? '';
-  const keyed = resources.map((r) => ({ r, keys: rules.map((rule) => sortKey(type, rule.code, r)) }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < rules.length; i++) {
-      const cmp = (a.keys[i] ?? '').localeCompare(b.keys[i] ?? '');
-      if (cmp !== 0) return rules[i]?.descending ? -cmp : cmp;
-    }
-    return 0;
-  });
-  return keyed.map((k) => k.r);
-}
-
 /** A comparable string for one search parameter: dates and periods by their start. */
-function sortKey(type: string, code: string, resource: Stored): string {
-  const expression = code === '_lastUpdated' ? `${type}.meta.lastUpdated` : getSearchParameters(type)?.[code]?.expression;
+function computeSortKey(resource: Stored, code: string): string {
+  const type = resource.resourceType;
+  const expression = code === '_lastUpdated' ? `${type}.meta.lastUpdated` : code === '_id' ? `${type}.id` : getSearchParameters(type)?.[code]?.expression;
   if (!expression) return '';
   const value = evalFhirPath(expression, resource)[0];
   if (value === undefined || value === null) return '';
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   const period = value as { start?: string; end?: string };
   if (period.start || period.end) return period.start ?? period.end ?? '';
-  return JSON.stringify(value);
+  const coding = (value as { coding?: { code?: string }[] }).coding?.[0]?.code;
+  return coding ?? JSON.stringify(value);
 }

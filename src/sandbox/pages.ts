@@ -1,4 +1,4 @@
-/** Small server-rendered HTML pages: landing, patient picker, consent and errors. */
+/** Small server-rendered HTML pages (landing, patient picker, consent, errors) and their security headers. */
 export interface PatientSummary {
   id: string;
   name: string;
@@ -53,19 +53,30 @@ export function pickerPage(patients: PatientSummary[], authorizeQuery: URLSearch
   return page('Select a patient', `<h1>Select a patient</h1><table><tbody>${rows}</tbody></table>`);
 }
 
-export function consentPage(clientId: string, scope: string, authorizeQuery: URLSearchParams): string {
-  const hidden = [...authorizeQuery.entries()]
-    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
-    .join('');
+/**
+ * The consent page: Allow and Deny POST the pending request's id with its CSRF token (also set as a
+ * SameSite=Strict cookie by the caller), so neither another site nor a plain link can approve.
+ */
+export function consentPage(clientId: string, scope: string, requestId: string, csrf: string): string {
   const scopes = scope.split(/\s+/).filter(Boolean).map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('');
+  const hidden = `<input type="hidden" name="request" value="${escapeHtml(requestId)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
   return page(
     'Authorize app',
     `<h1>Authorize ${escapeHtml(clientId)}</h1><p>The app asks for:</p><ul>${scopes}</ul>
-<form method="get" action="/auth/authorize">${hidden}<input type="hidden" name="consent" value="approve">
-<button type="submit">Allow</button></form>
-<form method="get" action="/auth/authorize" style="margin-top:.5rem">${hidden}<input type="hidden" name="consent" value="deny">
-<button type="submit" style="background:#8a1c1c">Deny</button></form>`,
+<form method="post" action="/auth/authorize/consent">${hidden}<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny" style="background:#8a1c1c">Deny</button></form>`,
   );
+}
+
+/** Headers of every sandbox page: no framing, no sniffing, no referrer, nothing loaded from elsewhere. */
+export function pageSecurityHeaders(formAction: string[] = []): Record<string, string> {
+  return {
+    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self' ${formAction.join(' ')}; frame-ancestors 'none'`.replace(/ ;/g, ';'),
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  };
 }
 
 export function errorPage(title: string, message: string): string {

@@ -1,7 +1,7 @@
 /**
- * SMART scope parsing for both syntaxes the app may request:
- * v1 `patient/Observation.read|write|*` and v2 `patient/Observation.cruds` (any subset, in order).
- * v2 granular query suffixes (`?category=...`) are accepted and treated as the whole type.
+ * SMART scope parsing for both syntaxes: v1 `patient/Observation.read|write|*` and v2
+ * `patient/Observation.cruds` (any subset, in order) with an optional granular query
+ * (`patient/Observation.rs?category=vital-signs`, enforced by access.ts).
  */
 export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
 export type ScopeContext = 'patient' | 'user' | 'system';
@@ -10,6 +10,16 @@ export interface ResourceScope {
   context: ScopeContext;
   resourceType: string; // a type name or '*'
   permissions: Set<Permission>;
+  version: 1 | 2;
+  /** v2 granular restriction, e.g. `category=vital-signs` (undefined = the whole type). */
+  query?: string;
+}
+
+/** What a profile lets an app be granted (see profiles/). */
+export interface ScopePolicy {
+  v1: boolean;
+  v2: boolean;
+  wildcards: boolean;
 }
 
 const V1: Record<string, Permission[]> = {
@@ -18,36 +28,50 @@ const V1: Record<string, Permission[]> = {
   '*': ['c', 'r', 'u', 'd', 's'],
 };
 
+const NON_RESOURCE = new Set([
+  'openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'offline_access', 'online_access',
+]);
+
 export function parseScopes(scope: string): ResourceScope[] {
   return scope.split(/\s+/).flatMap((s) => {
-    const parsed = parseOne(s);
+    const parsed = parseScope(s);
     return parsed ? [parsed] : [];
   });
 }
 
-function parseOne(scope: string): ResourceScope | undefined {
-  const match = /^(patient|user|system)\/([A-Za-z]+|\*)\.([a-z*]+)(\?.*)?$/.exec(scope);
+export function parseScope(scope: string): ResourceScope | undefined {
+  const match = /^(patient|user|system)\/([A-Za-z]+|\*)\.([a-z*]+)(?:\?(.+))?$/.exec(scope);
   if (!match) return undefined;
-  const [, context, resourceType, action] = match as unknown as [string, ScopeContext, string, string];
-  const permissions = V1[action] ?? (/^c?r?u?d?s?$/.test(action) ? (action.split('') as Permission[]) : undefined);
-  if (!permissions || permissions.length === 0) return undefined;
-  return { context, resourceType, permissions: new Set(permissions) };
+  const [, context, resourceType, action, query] = match as unknown as [string, ScopeContext, string, string, string | undefined];
+  const v1 = V1[action];
+  if (v1) return query ? undefined : { context, resourceType, permissions: new Set(v1), version: 1 };
+  if (!/^c?r?u?d?s?$/.test(action) || action === '') return undefined;
+  return { context, resourceType, permissions: new Set(action.split('') as Permission[]), version: 2, ...(query ? { query } : {}) };
 }
 
-/** Which contexts grant this permission on this type (empty → forbidden). */
-export function grantingContexts(scopes: ResourceScope[], resourceType: string, permission: Permission): Set<ScopeContext> {
-  const contexts = new Set<ScopeContext>();
-  for (const s of scopes) {
-    if ((s.resourceType === '*' || s.resourceType === resourceType) && s.permissions.has(permission)) contexts.add(s.context);
+/** The scopes of `scope` that grant this permission on this type. */
+export function grantingScopes(scopes: ResourceScope[], resourceType: string, permission: Permission): ResourceScope[] {
+  return scopes.filter((s) => (s.resourceType === '*' || s.resourceType === resourceType) && s.permissions.has(permission));
+}
+
+/**
+ * The scope a user-facing authorization grants: the non-resource scopes the sandbox knows plus the
+ * resource scopes the policy allows. `system/` scopes belong to backend services, never to a user's
+ * authorization. Unknown or refused scopes are dropped (RFC 6749 §3.3: the token response says what
+ * was granted), and listed in `refused` for the caller's log or error.
+ */
+export function grantableScope(requested: string, policy: ScopePolicy): { scope: string; refused: string[] } {
+  const granted: string[] = [];
+  const refused: string[] = [];
+  for (const s of requested.split(/\s+/).filter(Boolean)) {
+    const parsed = parseScope(s);
+    const ok = NON_RESOURCE.has(s) || (parsed !== undefined && parsed.context !== 'system' && allowedBy(parsed, policy));
+    (ok ? granted : refused).push(s);
   }
-  return contexts;
+  return { scope: [...new Set(granted)].join(' '), refused };
 }
 
-/** Keep only scopes the sandbox understands plus the well-known non-resource ones. */
-export function normaliseRequestedScope(scope: string): string {
-  const known = new Set(['openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'offline_access', 'online_access']);
-  return scope
-    .split(/\s+/)
-    .filter((s) => known.has(s) || parseOne(s) !== undefined)
-    .join(' ');
+function allowedBy(scope: ResourceScope, policy: ScopePolicy): boolean {
+  if (scope.version === 1 ? !policy.v1 : !policy.v2) return false;
+  return policy.wildcards || scope.resourceType !== '*';
 }

@@ -103,3 +103,12 @@ export function fhirPost(sb: SandboxHandle, token: string, path: string, body: u
 export function decodeJwt(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>;
 }
+
+/** RFC 7662 introspection as the resource server the sandbox registers by default (the proxy's). */
+export function introspect(sb: SandboxHandle, token: string): Promise<Response> {
+  return fetch(`${sb.url}/auth/introspect`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('tidemark-proxy:tidemark-proxy-local-secret').toString('base64')}` },
+    body: new URLSearchParams({ token }),
+  });
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
-import { authorize, decodeJwt, ehrLaunch, fhirGet, launchToken, pkcePair, postForm, REDIRECT, startTestSandbox } from './helpers.ts';
+import { authorize, decodeJwt, ehrLaunch, fhirGet, introspect, launchToken, pkcePair, postForm, REDIRECT, startTestSandbox } from './helpers.ts';
 
 let sb: SandboxHandle;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('EHR launch with PKCE', () => {
     expect(back.searchParams.get('state')).toBe('abc');
     const code = back.searchParams.get('code') as string;
 
-    const tokenRes = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    const tokenRes = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'tidemark-test' });
     expect(tokenRes.status).toBe(200);
     const token = (await tokenRes.json()) as Record<string, unknown>;
     expect(token).toMatchObject({ token_type: 'Bearer', patient: 'improving', need_patient_banner: true, expires_in: 3600 });
@@ -59,7 +59,7 @@ describe('EHR launch with PKCE', () => {
     expect(((await read.json()) as { id: string }).id).toBe('improving');
 
     // The code is single use.
-    const again = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    const again = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'tidemark-test' });
     expect(again.status).toBe(400);
   });
 
@@ -68,7 +68,7 @@ describe('EHR launch with PKCE', () => {
     const { challenge } = pkcePair();
     const auth = await authorize(sb, { scope: 'launch patient/*.read', launch, challenge });
     const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
-    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pkcePair().verifier });
+    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pkcePair().verifier, client_id: 'tidemark-test' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
   });
@@ -90,7 +90,7 @@ describe('EHR launch with PKCE', () => {
     expect(await picker.text()).toContain('picked_patient=thyroid');
     const picked = await authorize(sb, { scope: 'launch/patient patient/*.rs', challenge, extra: { picked_patient: 'thyroid' } });
     const code = new URL(picked.headers.get('location') as string).searchParams.get('code') as string;
-    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'tidemark-test' });
     expect(((await res.json()) as { patient: string }).patient).toBe('thyroid');
   });
 
@@ -113,14 +113,14 @@ describe('refresh and introspection', () => {
     expect((await fhirGet(sb, refreshed.access_token, 'Patient/item9')).status).toBe(200);
   });
 
-  it('introspects active and unknown tokens (RFC 7662)', async () => {
+  it('introspects active and unknown tokens (RFC 7662) for the registered resource server', async () => {
     const token = await launchToken(sb, 'lithium', 'patient/Observation.rs');
-    const res = await postForm(`${sb.url}/auth/introspect`, { token: token.access_token });
+    const res = await introspect(sb, token.access_token);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ active: true, patient: 'lithium', client_id: 'tidemark-test', sub: 'practitioner-morgan' });
     expect(body.scope).toContain('patient/Observation.rs');
     expect(typeof body.exp).toBe('number');
-    const unknown = await postForm(`${sb.url}/auth/introspect`, { token: 'nope' });
+    const unknown = await introspect(sb, 'nope');
     expect(await unknown.json()).toEqual({ active: false });
   });
 });
@@ -135,7 +135,7 @@ describe('token expiry', () => {
       const res = await fhirGet(short, token.access_token, 'Patient/sparse');
       expect(res.status).toBe(401);
       expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
-      const introspected = await postForm(`${short.url}/auth/introspect`, { token: token.access_token });
+      const introspected = await introspect(short, token.access_token);
       expect(((await introspected.json()) as { active: boolean }).active).toBe(false);
     } finally {
       await short.close();
@@ -144,17 +144,22 @@ describe('token expiry', () => {
 });
 
 describe('consent page and simulated errors', () => {
-  it('shows a consent page when configured, and honours Deny', async () => {
+  it('shows a consent page when configured, and honours Deny (POSTed with its CSRF token)', async () => {
     const consent = await startTestSandbox({ consent: true });
     try {
       const launch = await ehrLaunch(consent, 'improving');
       const page = await authorize(consent, { scope: 'launch patient/*.read', launch, challenge: pkcePair().challenge });
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('Allow');
-      const denied = await authorize(consent, { scope: 'launch patient/*.read', launch, challenge: pkcePair().challenge, extra: { consent: 'deny' } });
+      const html = await page.text();
+      expect(html).toContain('Allow');
+      const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)?.[1] as string;
+      const denied = await fetch(`${consent.url}/auth/authorize/consent`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: (page.headers.get('set-cookie') ?? '').split(';')[0] as string },
+        body: new URLSearchParams({ request: field('request'), csrf: field('csrf'), decision: 'deny' }),
+      });
       expect(new URL(denied.headers.get('location') as string).searchParams.get('error')).toBe('access_denied');
-      const approved = await authorize(consent, { scope: 'launch patient/*.read', launch, challenge: pkcePair().challenge, extra: { consent: 'approve' } });
-      expect(new URL(approved.headers.get('location') as string).searchParams.get('code')).toBeTruthy();
     } finally {
       await consent.close();
     }
@@ -165,7 +170,7 @@ describe('consent page and simulated errors', () => {
     const { verifier, challenge } = pkcePair();
     const auth = await authorize(sb, { scope: 'launch patient/*.read', launch, challenge });
     const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
-    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'tidemark-test' });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
   });
@@ -175,7 +180,7 @@ describe('consent page and simulated errors', () => {
     const { verifier, challenge } = pkcePair();
     const auth = await authorize(sb, { scope: 'launch patient/*.read', launch, challenge });
     const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
-    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    const res = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'tidemark-test' });
     const token = (await res.json()) as { access_token: string; expires_in: number };
     expect(token.expires_in).toBe(0);
     expect((await fhirGet(sb, token.access_token, 'Patient/improving')).status).toBe(401);

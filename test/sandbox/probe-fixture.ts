@@ -41,6 +41,8 @@ export function probeResources(fhirBaseGuess = 'http://127.0.0.1:9/fhir'): Recor
       resourceType: 'Appointment',
       id: 'appt-b',
       status: 'booked',
+      start: '2025-01-01T10:00:00Z',
+      end: '2025-01-01T10:30:00Z',
       description: SECRET,
       participant: [{ actor: { reference: 'Patient/probe-b' }, status: 'accepted' }],
     },
