@@ -1,6 +1,8 @@
 // SMART access-token check against the FHIR server the token was issued for.
 // 1. discovery: GET {fhirBase}/.well-known/smart-configuration (cached per server)
-// 2. introspection_endpoint offered → POST token=… (RFC 7662); active:false → rejected
+// 2. introspection_endpoint offered → POST token=… (RFC 7662); active:false → rejected. On a loopback
+//    endpoint the proxy authenticates as the resource server the local sandbox registers by default
+//    (HTTP Basic); elsewhere it presents the token itself, which several servers accept
 //    otherwise (or when introspection refuses us) → authenticated read GET {fhirBase}/Patient?_count=1;
 //    401/403 → rejected
 // Verdicts are cached in a bounded LRU keyed by SHA-256(fhirBase, token): positive until `exp`
@@ -9,6 +11,7 @@ import { z } from 'zod';
 import { ApiError } from './errors.ts';
 import { hashKey } from './ids.ts';
 import { LruCache } from './lru.ts';
+import { DEFAULT_RESOURCE_SERVER } from '../sandbox/options.ts';
 
 export type Verdict = 'valid' | 'invalid';
 
@@ -129,8 +132,7 @@ export class TokenVerifier {
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
-        // Some servers require the protected resource to authenticate; the token itself is accepted by several.
-        authorization: `Bearer ${token}`,
+        authorization: introspectionAuthorization(endpoint, token),
       },
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
       signal: AbortSignal.timeout(this.#timeout),
@@ -159,6 +161,15 @@ export class TokenVerifier {
     if (res.status === 401 || res.status === 403) return { verdict: 'invalid' };
     throw new VerifyUnavailable(`read failed: ${res.status}`);
   }
+}
+
+/** The local sandbox's built-in resource server on loopback; the token itself anywhere else. */
+function introspectionAuthorization(endpoint: string, token: string): string {
+  const host = new URL(endpoint).hostname;
+  if (host === 'localhost' || host === '[::1]' || /^127\./.test(host)) {
+    return `Basic ${Buffer.from(`${DEFAULT_RESOURCE_SERVER.id}:${DEFAULT_RESOURCE_SERVER.secret}`).toString('base64')}`;
+  }
+  return `Bearer ${token}`;
 }
 
 export function isTimeout(err: unknown): boolean {
