@@ -25,6 +25,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**', 'test/ui/**', 'node_modules/**'],
           testTimeout: 30_000,
+          // Integration suites start a sandbox or server in beforeAll; on a loaded 2-core machine that exceeds 10 s.
+          hookTimeout: 60_000,
         },
       },
       {
