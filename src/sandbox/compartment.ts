@@ -24,6 +24,7 @@ const COMPARTMENT: ReadonlyMap<string, readonly string[]> = new Map(
 );
 
 const linkReaders = new Map<string, ReferenceReader[]>();
+const RELATIVE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const paramReaders = new Map<string, ReferenceReader | null>();
 
 /** True for types whose instances belong to patients (Observation, Encounter, Patient, Device, …). */
@@ -55,13 +56,20 @@ export function patientIdOf(reference: string): string | undefined {
  * contained (`#x`), urn: or malformed references.
  */
 export function normaliseReference(reference: string): string | undefined {
+  if (RELATIVE.test(reference)) return reference;
   const path = reference.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+(\/[^?#]*?)?\/(?=[A-Z][A-Za-z]+\/)/, '');
   const match = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?\/?$/.exec(path);
   return match ? `${match[1]}/${match[2]}` : undefined;
 }
 
+/** Normalised references per resource and parameter: stored resources never change, so this is safe. */
+const heldCache = new WeakMap<Resource, Map<string, string[]>>();
+
 /** The references a resource holds at one search parameter (normalised), for reference filters. */
 export function referencesAt(resource: Resource, param: string): string[] {
+  let perParam = heldCache.get(resource);
+  const cached = perParam?.get(param);
+  if (cached) return cached;
   const key = `${resource.resourceType}.${param}`;
   let reader = paramReaders.get(key);
   if (reader === undefined) {
@@ -69,8 +77,13 @@ export function referencesAt(resource: Resource, param: string): string[] {
     reader = expression ? compile(expression) : null;
     paramReaders.set(key, reader);
   }
-  if (!reader) return [];
-  return reader(resource).flatMap((r) => normaliseReference(r) ?? []);
+  const held = reader ? reader(resource).flatMap((r) => normaliseReference(r) ?? []) : [];
+  if (!perParam) {
+    perParam = new Map();
+    heldCache.set(resource, perParam);
+  }
+  perParam.set(param, held);
+  return held;
 }
 
 function readersFor(resourceType: string): ReferenceReader[] {

@@ -52,7 +52,8 @@ export class SandboxRepository {
   /** Deleted resources: their versions and the deletion. */
   private readonly gone = new Map<string, { versions: Stored[]; versionId: string; lastUpdated: string }>();
   private readonly owners = new WeakMap<Stored, ReadonlySet<string>>();
-  private readonly sortKeys = new WeakMap<Stored, Map<string, string>>();
+  /** Sort key per search parameter, per stored resource (computed once). */
+  private readonly sortKeys = new Map<string, WeakMap<Stored, string>>();
   private recording = false;
   /** Writes since the last `takeChanges()`, in order. */
   private pending: Change[] = [];
@@ -268,22 +269,21 @@ export class SandboxRepository {
    */
   async search(request: SearchRequest, scope: SearchScope): Promise<SearchResult> {
     const { candidates, filters } = this.candidates(request, scope);
-    const refFilters = filters.filter(isReferenceEquality(request.resourceType));
-    const rest = { resourceType: request.resourceType, filters: filters.filter((f) => !refFilters.includes(f)) } as SearchRequest;
+    const refFilters = filters.filter(isReferenceEquality(request.resourceType)).map(referenceMatcher);
+    const rest = { resourceType: request.resourceType, filters: filters.filter((f) => !isReferenceEquality(request.resourceType)(f)) } as SearchRequest;
     const rules = request.sortRules ?? [];
-    const matched: Stored[] = [];
+    const matched: { r: Stored; keys: string[] }[] = [];
     let scanned = 0;
     for (const resource of candidates) {
       if (++scanned % SCAN_SLICE === 0) await yieldToEventLoop();
       if (!scope.allows(resource)) continue;
-      if (!refFilters.every((f) => matchesReference(resource, f))) continue;
+      if (!refFilters.every((matches) => matches(resource))) continue;
       if (rest.filters?.length && !matchesSearchRequest(resource, rest)) continue;
-      for (const rule of rules) this.sortKey(resource, rule.code);
-      matched.push(resource);
+      matched.push({ r: resource, keys: rules.map((rule) => this.sortKey(resource, rule.code)) });
     }
-    const sorted = rules.length > 0 ? this.sort(matched, rules) : matched;
+    if (rules.length > 0) sortKeyed(matched, rules);
     const offset = request.offset ?? 0;
-    const page = request.count === undefined ? sorted.slice(offset) : sorted.slice(offset, offset + request.count);
+    const page = (request.count === undefined ? matched.slice(offset) : matched.slice(offset, offset + request.count)).map((m) => m.r);
     return { page, total: matched.length };
   }
 
@@ -298,31 +298,29 @@ export class SandboxRepository {
   }
 
   private sortKey(resource: Stored, code: string): string {
-    let keys = this.sortKeys.get(resource);
+    let keys = this.sortKeys.get(code);
     if (!keys) {
-      keys = new Map();
-      this.sortKeys.set(resource, keys);
+      keys = new WeakMap();
+      this.sortKeys.set(code, keys);
     }
-    let key = keys.get(code);
+    let key = keys.get(resource);
     if (key === undefined) {
       key = computeSortKey(resource, code);
-      keys.set(code, key);
+      keys.set(resource, key);
     }
     return key;
   }
+}
 
-  private sort(resources: Stored[], rules: SortRule[]): Stored[] {
-    const keyed = resources.map((r) => ({ r, keys: rules.map((rule) => this.sortKey(r, rule.code)) }));
-    keyed.sort((a, b) => {
-      for (let i = 0; i < rules.length; i++) {
-        const x = a.keys[i] as string;
-        const y = b.keys[i] as string;
-        if (x !== y) return (x < y ? -1 : 1) * (rules[i]?.descending ? -1 : 1);
-      }
-      return 0;
-    });
-    return keyed.map((k) => k.r);
-  }
+function sortKeyed(keyed: { keys: string[] }[], rules: SortRule[]): void {
+  keyed.sort((a, b) => {
+    for (let i = 0; i < rules.length; i++) {
+      const x = a.keys[i] as string;
+      const y = b.keys[i] as string;
+      if (x !== y) return (x < y ? -1 : 1) * (rules[i]?.descending ? -1 : 1);
+    }
+    return 0;
+  });
 }
 
 function asItem(resource: Stored): HistoryItem {
@@ -352,15 +350,16 @@ function isReferenceEquality(resourceType: string): (f: Filter) => boolean {
   return (f) => f.operator === Operator.EQUALS && params[f.code]?.type === 'reference';
 }
 
-/** Any of the comma-separated values: `Type/id`, an absolute URL, or a bare id (any type). */
-function matchesReference(resource: Resource, filter: Filter): boolean {
-  const held = referencesAt(resource, filter.code);
-  if (held.length === 0) return false;
-  return filter.value.split(',').some((value) => {
+/** A reference filter: any of its comma-separated values (`Type/id`, an absolute URL, or a bare id of any type). */
+function referenceMatcher(filter: Filter): (resource: Resource) => boolean {
+  const full = new Set<string>();
+  const bare = new Set<string>();
+  for (const value of filter.value.split(',')) {
     const wanted = normaliseReference(value);
-    if (wanted) return held.includes(wanted);
-    return held.some((ref) => ref.slice(ref.indexOf('/') + 1) === value);
-  });
+    if (wanted) full.add(wanted);
+    else bare.add(value);
+  }
+  return (resource) => referencesAt(resource, filter.code).some((ref) => full.has(ref) || (bare.size > 0 && bare.has(ref.slice(ref.indexOf('/') + 1))));
 }
 
 /**
