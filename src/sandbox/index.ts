@@ -141,7 +141,7 @@ function seedStories(repo: SandboxRepository, opts: ResolvedOptions): Set<string
 async function loadData(repo: SandboxRepository, opts: ResolvedOptions, seeded: ReadonlySet<string>): Promise<void> {
   if (!opts.sandboxDataDir) return;
   const served = new Set<string>(SERVED_TYPES);
-  const report = await loadBundleDir(opts.sandboxDataDir, repo, { served: (t) => served.has(t), seeded });
+  const report = await loadBundleDir(opts.sandboxDataDir, repo, { served: (t) => served.has(t), seeded, cacheDir: opts.dataDir });
   opts.log(`loaded ${report.resources} resources from ${report.files} bundle file(s) in ${opts.sandboxDataDir}`);
   for (const line of report.skipped) opts.log(`SANDBOX_DATA skipped ${line}`);
 }
