@@ -91,7 +91,6 @@ function limit(maxSize: number, fhir: boolean): MiddlewareHandler {
     onError: (c: Context) => {
       drain(c.req.raw.body);
       const message = `The request body is larger than ${maxSize} bytes.`;
-      c.header('Connection', 'close');
       if (fhir) return c.body(JSON.stringify(outcome(message, 'too-costly')), 413, { 'Content-Type': 'application/fhir+json; charset=utf-8' });
       return c.json({ error: 'invalid_request', error_description: message }, 413);
     },
