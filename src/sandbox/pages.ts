@@ -35,7 +35,8 @@ export function landingPage(patients: PatientSummary[], fhirBase: string, appLau
     `<h1>Tidemark sandbox EHR</h1>
 <p>FHIR R4 base <code>${escapeHtml(fhirBase)}</code>. "Launch app" performs a SMART EHR launch of
 <code>${escapeHtml(appLaunchUrl)}/launch/</code> for that patient.</p>
-<table><thead><tr><th>Patient</th><th>Born</th><th>Sex</th><th>Story</th><th></th></tr></thead><tbody>${rows}</tbody></table>`,
+<table><thead><tr><th>Patient</th><th>Born</th><th>Sex</th><th>Story</th><th></th></tr></thead><tbody>${rows}</tbody></table>
+<p><a class="button" href="/ehr-launch">Launch without a patient</a> <span class="muted">(provider launch: the app gets no patient context and user/ scopes)</span></p>`,
   );
 }
 
