@@ -6,10 +6,11 @@
  * (e.g. main's) for a before/after in the same run conditions.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeHugeChart } from './huge-chart.ts';
 import type { SandboxHandle, SandboxOptions } from './index.ts';
 
 type Start = (o: SandboxOptions) => Promise<SandboxHandle>;
@@ -36,24 +37,6 @@ rmSync(dataDir, { recursive: true, force: true });
 rmSync(hugeDir, { recursive: true, force: true });
 
 console.log(JSON.stringify({ sandbox: process.argv[2] ?? 'this checkout', startupMs: Math.round(startupMs), paging, fairness, bodyLimit }, null, 2));
-
-function writeHugeChart(dir: string, n: number): void {
-  const entry: unknown[] = [{ resource: { resourceType: 'Patient', id: 'huge', name: [{ family: 'Huge' }] } }];
-  for (let i = 0; i < n; i++) {
-    entry.push({
-      resource: {
-        resourceType: 'Observation',
-        id: `huge-${i}`,
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
-        subject: { reference: 'Patient/huge' },
-        effectiveDateTime: new Date(Date.UTC(2015, 0, 1) + i * 3_600_000).toISOString(),
-        valueQuantity: { value: 60 + (i % 40), unit: '/min' },
-      },
-    });
-  }
-  writeFileSync(join(dir, 'huge.json'), JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry }));
-}
 
 async function accessToken(s: SandboxHandle, patient: string, scope: string): Promise<string> {
   const launchRes = await fetch(`${s.url}/ehr-launch?patient=${patient}`, { redirect: 'manual' });

@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeHugeChart } from '../../src/sandbox/huge-chart.ts';
 import type { SandboxHandle, SandboxOptions } from '../../src/sandbox/index.ts';
+import { freePort, waitForHttp } from '../e2e/harness.ts';
 import { fhirGet, fhirPost, launchToken, startTestSandbox, tmpDataDir } from './helpers.ts';
 
 describe('body limits', () => {
@@ -54,21 +55,7 @@ describe('sorted searches on a huge chart', () => {
   let sb: SandboxHandle;
   beforeAll(async () => {
     const dir = tmpDataDir();
-    const entry: unknown[] = [{ resource: { resourceType: 'Patient', id: 'huge', name: [{ family: 'Huge' }] } }];
-    for (let i = 0; i < 12_000; i++) {
-      entry.push({
-        resource: {
-          resourceType: 'Observation',
-          id: `huge-${i}`,
-          status: 'final',
-          code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
-          subject: { reference: 'Patient/huge' },
-          effectiveDateTime: new Date(Date.UTC(2015, 0, 1) + i * 3_600_000).toISOString(),
-          valueQuantity: { value: 60 + (i % 40), unit: '/min' },
-        },
-      });
-    }
-    writeFileSync(join(dir, 'huge.json'), JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry }));
+    writeHugeChart(dir, 12_000);
     sb = await startTestSandbox({ sandboxDataDir: dir });
   }, 120_000);
   afterAll(() => sb.close());
@@ -159,6 +146,7 @@ describe('a write is on disk before it is acknowledged', () => {
     const env = { ...process.env, SANDBOX_PORT: String(port), SANDBOX_DIR: dir, APP_URL: 'http://127.0.0.1:8080' };
     const start = () => spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts'], { env, stdio: 'ignore' });
     let child = start();
+    const waitUp = (fhirBase: string) => waitForHttp(`${fhirBase}/metadata`, child);
     const sb = { url: `http://127.0.0.1:${port}`, fhirBase: `http://127.0.0.1:${port}/fhir`, startupMs: 0, close: async () => undefined };
     try {
       await waitUp(sb.fhirBase);
@@ -186,27 +174,3 @@ describe('a write is on disk before it is acknowledged', () => {
     }
   }, 60_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitUp(fhirBase: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${fhirBase}/metadata`)).ok) return;
-    } catch {
-      // not yet listening
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('sandbox did not start');
-}

@@ -9,24 +9,16 @@
  * minute and without a new refresh token.
  */
 import type { DocumentReference, Observation, QuestionnaireResponse } from '@medplum/fhirtypes';
-import { categoryCodes, READ_SEARCH } from './profile.ts';
+import { categoryCodes, fhirWording, READ_SEARCH, VENDOR_BASE } from './profile.ts';
 import type { CreateContext, Refusal, RefusalWording, ResourceRules, VendorProfile } from './profile.ts';
 
-const wording: RefusalWording = (kind, message) => {
-  switch (kind) {
-    case 'unsupported-type':
-      return { status: 404, code: 'not-supported', message };
-    case 'unsupported-interaction':
-      return { status: 405, code: 'not-supported', message };
-    case 'unsupported-param':
-      return { status: 400, code: 'not-supported', message };
-    case 'missing-param':
-      return { status: 400, code: 'required', message: `no supported search parameters provided: ${message}` };
-    default:
-      // fhir.cerner.com R4 "Operation Outcomes": 422 business-rule "Body contained unsupported fields".
-      return { status: 422, code: 'business-rule', message };
-  }
-};
+/**
+ * FHIR's wording (404 type, 405 interaction, 400 parameters, 422 bodies — fhir.cerner.com R4 "Client Errors"
+ * and "Operation Outcomes": 422 business-rule "Body contained unsupported fields"), with Oracle's text for a
+ * missing parameter.
+ */
+const wording: RefusalWording = (kind, message) =>
+  fhirWording(kind, kind === 'missing-param' ? `no supported search parameters provided: ${message}` : message);
 
 /** Search parameters per type, from each R4 page's "Parameters" table (result parameters apart). */
 const PARAMS: Record<string, string[]> = {
@@ -80,12 +72,7 @@ export function cernerProfile(): VendorProfile {
     software: 'Tidemark sandbox EHR (Oracle Health Millennium profile)',
     rules: (type) => rules[type],
     types: Object.keys(rules),
-    batch: false,
-    transaction: false,
-    conditionalCreate: false,
-    conditionalUpdate: false,
-    conditionalDelete: false,
-    sort: false,
+    ...VENDOR_BASE,
     count: { default: 50, max: 200, shortLaterPages: true },
     scopes: { v1: true, v2: true, wildcards: false },
     pkceRequired: false,

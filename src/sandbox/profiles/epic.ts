@@ -10,7 +10,7 @@
 import type { DocumentReference, Observation, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
 import type { FlowsheetMap } from './flowsheets.ts';
 import { flowsheetRowOf } from './flowsheets.ts';
-import { categoryCodes, codings, READ_SEARCH } from './profile.ts';
+import { categoryCodes, codings, READ_SEARCH, VENDOR_BASE } from './profile.ts';
 import type { CreateContext, Refusal, RefusalWording, ResourceRules, VendorProfile } from './profile.ts';
 
 /** Epic's error-code system in OperationOutcome.issue.details (its 4100-series search errors). */
@@ -88,12 +88,7 @@ export function epicProfile(flowsheets: FlowsheetMap): VendorProfile {
     software: 'Tidemark sandbox EHR (Epic profile)',
     rules: (type) => rules[type],
     types: Object.keys(rules),
-    batch: false,
-    transaction: false,
-    conditionalCreate: false,
-    conditionalUpdate: false,
-    conditionalDelete: false,
-    sort: false,
+    ...VENDOR_BASE,
     count: { default: 50, max: 1000, shortLaterPages: false },
     scopes: { v1: true, v2: false, wildcards: true },
     pkceRequired: false,

@@ -105,6 +105,16 @@ export const fhirWording: RefusalWording = (kind, message) => {
   }
 };
 
+/** What Epic's and Oracle's documentation does not offer: batch, transaction, conditional operations, `_sort`. */
+export const VENDOR_BASE = {
+  batch: false,
+  transaction: false,
+  conditionalCreate: false,
+  conditionalUpdate: false,
+  conditionalDelete: false,
+  sort: false,
+} as const satisfies Partial<VendorProfile>;
+
 export const READ_SEARCH: readonly Interaction[] = ['read', 'search-type'];
 export const ALL_INTERACTIONS: readonly Interaction[] = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
 
