@@ -146,6 +146,7 @@ describe(`sweep with a patient token held to ${ME}`, () => {
       types.map((t) => t.type),
       async (type) => check(`POST ${type}/_search`, await fetch(`${sb.fhirBase}/${type}/_search`, { method: 'POST', headers: { authorization: `Bearer ${reader}`, 'content-type': 'application/x-www-form-urlencoded' }, body: `_count=1000` })),
     );
+    console.log(`sweep: ${types.length} types, ${types.reduce((n, t) => n + t.params.length, 0)} search parameters, ${others.size} resources of other patients, ${requests} requests`);
     expect(requests).toBeGreaterThan(2000);
   }, 300_000);
 
