@@ -1,5 +1,9 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+
+// findBy*/waitFor give up after 1 s by default; on a loaded 2-core machine (CI, several suites at once)
+// a render after a mocked fetch can take longer. A missing element still fails, after 5 s.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => cleanup());
