@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,7 @@ describe('development key', () => {
     expect(statSync(join(p.keyDir, PRIVATE_KEY_FILE)).mode & 0o777).toBe(0o600);
     expect(statSync(p.keyDir).mode & 0o777).toBe(0o700);
     expect(devKey.publicJwks.keys[0]).not.toHaveProperty('d');
+    expect(JSON.parse(readFileSync(join(p.keyDir, PUBLIC_JWKS_FILE), 'utf8'))).toEqual(devKey.publicJwks);
     expect((await ensureDevKey(p.keyDir)).privateJwk).toEqual(devKey.privateJwk); // stable across runs
 
     const res = await grant(await signAssertion({ jwk: devKey.privateJwk }, { clientId: DEV_CLIENT_ID, aud: p.tokenEndpoint }), 'system/*.rs system/Observation.c');
