@@ -12,7 +12,7 @@ import { setTimeout as sleep, setImmediate as yieldToServer } from 'node:timers/
 import type { Resource } from '@medplum/fhirtypes';
 import { randomToken } from '../tokens.ts';
 
-/** A file holds at most this many resources, so clients can download in parallel. */
+/** A file holds at most this many resources (by default), so clients can download in parallel. */
 const MAX_LINES_PER_FILE = 100_000;
 /** Patients written between two yields to the event loop (keeps the sandbox responsive). */
 const PATIENTS_PER_SLICE = 200;
@@ -62,6 +62,7 @@ export interface JobStoreOptions {
   maxActive: number;
   /** A job starts writing this long after its kick-off, as on a busy hosted EHR (demos, polling tests). */
   startDelayMs?: number;
+  maxLinesPerFile?: number;
   now?: () => number;
 }
 
@@ -142,7 +143,7 @@ export class BulkJobStore {
   }
 
   private async run(job: ExportJob): Promise<void> {
-    const sinks = new Sinks(job.dir);
+    const sinks = new Sinks(job.dir, this.options.maxLinesPerFile ?? MAX_LINES_PER_FILE);
     const until = Date.parse(job.transactionTime);
     try {
       if (this.options.startDelayMs) await sleep(this.options.startDelayMs);
@@ -177,16 +178,19 @@ export class BulkJobStore {
   }
 }
 
-/** One NDJSON file per type at a time, rolled over every MAX_LINES_PER_FILE lines. */
+/** One NDJSON file per type at a time, rolled over every `maxLines` lines. */
 class Sinks {
   private readonly open = new Map<string, { stream: WriteStream; file: OutputFile }>();
   private readonly files: OutputFile[] = [];
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly maxLines: number,
+  ) {}
 
   async write(type: string, json: string): Promise<void> {
     let sink = this.open.get(type);
-    if (sink && sink.file.count >= MAX_LINES_PER_FILE) {
+    if (sink && sink.file.count >= this.maxLines) {
       await finish(sink.stream);
       sink = undefined;
     }
