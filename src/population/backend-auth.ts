@@ -41,6 +41,8 @@ export interface BackendAuthOptions {
   privateJwk: JWK;
   /** e.g. `system/Patient.rs system/Observation.rs`. */
   scope: string;
+  /** The JWKS URL registered with the server, sent as the `jku` header (Epic's JKU registrations). */
+  jku?: string;
   fetch?: FetchLike;
   /** Clock in ms (tests). */
   now?: () => number;
@@ -86,7 +88,7 @@ export class BackendServicesAuth implements TokenSource {
     const key = await importJWK(privateJwk, alg);
     const nowS = Math.floor(this.now() / 1000);
     return new SignJWT({})
-      .setProtectedHeader({ alg, kid: privateJwk.kid as string, typ: 'JWT' })
+      .setProtectedHeader({ alg, kid: privateJwk.kid as string, typ: 'JWT', ...(this.options.jku ? { jku: this.options.jku } : {}) })
       .setIssuer(clientId)
       .setSubject(clientId)
       .setAudience(tokenEndpoint)

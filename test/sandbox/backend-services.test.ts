@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendServicesAuth } from '../../src/population/backend-auth.ts';
 import { DEV_CLIENT_ID, ensureDevKey, PRIVATE_KEY_FILE, PUBLIC_JWKS_FILE } from '../../src/population/dev-key.ts';
 import type { SigningKey } from '../../src/population/dev-key.ts';
 import { devClientFor } from '../../src/sandbox/population/dev-client.ts';
@@ -120,6 +121,16 @@ describe('client_credentials grant', () => {
       expect(res.status).toBe(200);
     }
     expect(jwksHits - before).toBe(1);
+  });
+
+  it('accepts a jku equal to the registered JWKS URL and refuses any other', async () => {
+    const registered = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+    const withJku = (jku: string) =>
+      new BackendServicesAuth({ tokenEndpoint: p.tokenEndpoint, clientId: 'uri-client', privateJwk: remote.privateJwk, scope: 'system/*.rs', jku }).assertion();
+    expect((await grant(await withJku(registered))).status).toBe(200);
+    expect(await refused(await grant(await withJku('https://attacker.example/jwks.json')))).toMatch(/jku/);
+    const devWithJku = await new BackendServicesAuth({ tokenEndpoint: p.tokenEndpoint, clientId: DEV_CLIENT_ID, privateJwk: devKey.privateJwk, scope: 'system/*.rs', jku: registered }).assertion();
+    expect(await refused(await grant(devWithJku))).toMatch(/jku/);
   });
 
   it('lets a system token with system/Observation.c write for any patient', async () => {

@@ -41,6 +41,8 @@ export async function verifyClientAssertion(assertion: string, remoteIsLoopback:
   const client = clientId ? deps.clients.find(clientId) : undefined;
   if (!client) return fail('Unknown client: iss is not a registered client_id.');
   if (client.loopbackOnly && !remoteIsLoopback) return fail('This development client is accepted from loopback addresses only.');
+  // SMART: a jku header SHALL match the JWKS URL registered for the client (it is never fetched as given).
+  if (header.jku !== undefined && (client.jwks.kind !== 'uri' || header.jku !== client.jwks.url)) return fail('jku does not match the JWKS URL registered for this client.');
   let keySet: ReturnType<KeySets['forClient']>;
   try {
     keySet = deps.keys.forClient(client);
