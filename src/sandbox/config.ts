@@ -29,6 +29,12 @@ const Env = z.object({
   SANDBOX_INTROSPECTION_CLIENTS: opt(z.string().regex(/^[^:,\s]+:[^,\s]+(,[^:,\s]+:[^,\s]+)*$/, 'expected id:secret[,id:secret…]')),
   APP_URL: opt(z.url()),
   PORT: opt(int(0, 65535)),
+  SANDBOX_POPULATION: opt(int(0, 100_000)),
+  SANDBOX_CLIENTS: opt(z.string()),
+  POPULATION_KEY_DIR: opt(z.string()),
+  SANDBOX_DEV_CLIENT: opt(flag),
+  SANDBOX_BULK_TTL: opt(int(1, 7 * 86_400)),
+  SANDBOX_BULK_DELAY_MS: opt(int(0, 600_000)),
 });
 
 export function loadSandboxConfig(env: NodeJS.ProcessEnv, args: readonly string[] = []): Readonly<SandboxOptions> {
@@ -57,5 +63,10 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv, args: readonly string[
       ? { resourceServers: Object.fromEntries(list(e.SANDBOX_INTROSPECTION_CLIENTS).map((pair) => pair.split(':', 2) as [string, string])) }
       : {}),
     appLaunchUrl: e.APP_URL ?? `http://127.0.0.1:${e.PORT ?? 8080}`,
+    population: e.SANDBOX_POPULATION ?? 0,
+    ...(e.SANDBOX_CLIENTS ? { clientsFile: e.SANDBOX_CLIENTS } : {}),
+    devKeyDir: e.SANDBOX_DEV_CLIENT === false ? false : (e.POPULATION_KEY_DIR ?? undefined),
+    ...(e.SANDBOX_BULK_TTL ? { bulkTtlSeconds: e.SANDBOX_BULK_TTL } : {}),
+    bulkStartDelayMs: e.SANDBOX_BULK_DELAY_MS ?? 0,
   } satisfies SandboxOptions);
 }

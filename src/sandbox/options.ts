@@ -1,4 +1,6 @@
 /** Options of `startSandbox`, with the defaults the fixed interfaces in DESIGN.md require. */
+import { join } from 'node:path';
+import { DEV_KEY_DIR } from '../population/dev-key.ts';
 import type { SandboxExtension } from './extensions.ts';
 import type { ProfileName } from './profiles/index.ts';
 
@@ -46,6 +48,20 @@ export interface SandboxOptions {
   seed?: number;
   authBodyLimitBytes?: number;
   fhirBodyLimitBytes?: number;
+  /** N generated patients on top of the stories (SANDBOX_POPULATION). Default 0. */
+  population?: number;
+  /** SMART Backend Services clients file (SANDBOX_CLIENTS). Default `<dataDir>/clients.json` (optional file). */
+  clientsFile?: string;
+  /**
+   * Folder of the population run's development key: its `public-jwks.json` is trusted for the client
+   * `tidemark-population` (POPULATION_KEY_DIR, default `.data/population`); false = no dev client.
+   * Only registered with the open profile on a loopback host (population/dev-client.ts).
+   */
+  devKeyDir?: string | false;
+  /** How long a finished Bulk export stays downloadable (SANDBOX_BULK_TTL, seconds). Default 3600. */
+  bulkTtlSeconds?: number;
+  /** An export starts writing this many ms after its kick-off, as on a busy EHR (SANDBOX_BULK_DELAY_MS). */
+  bulkStartDelayMs?: number;
 }
 
 type Optional = 'sandboxDataDir' | 'simulate' | 'tokenLifetimeSeconds' | 'refreshLifetimeSeconds' | 'epicFlowsheets' | 'log';
@@ -84,6 +100,11 @@ export function resolveOptions(o: SandboxOptions): ResolvedOptions {
     seed: o.seed ?? 20240917,
     authBodyLimitBytes: o.authBodyLimitBytes ?? 64 * 1024,
     fhirBodyLimitBytes: o.fhirBodyLimitBytes ?? 16 * 1024 * 1024,
+    population: o.population ?? 0,
+    clientsFile: o.clientsFile ?? join(o.dataDir ?? './.data/sandbox', 'clients.json'),
+    devKeyDir: o.devKeyDir ?? DEV_KEY_DIR,
+    bulkTtlSeconds: o.bulkTtlSeconds ?? 3600,
+    bulkStartDelayMs: o.bulkStartDelayMs ?? 0,
   };
 }
 

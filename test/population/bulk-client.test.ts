@@ -64,7 +64,7 @@ describe('bulk client', () => {
     expect(patients).toHaveLength(8 + GENERATED);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toMatch(/%/);
-    const polls = rec.calls.filter((c) => c.url.includes('/bulk/jobs/') && !c.url.includes('/files/') && c.method === 'GET');
+    const polls = rec.calls.filter((c) => c.url.includes('/bulk-status/') && c.method === 'GET');
     expect(polls.length).toBeGreaterThanOrEqual(2);
     expect(polls.length).toBeLessThanOrEqual(4); // about one per second for 1.2 s, not a busy loop
     for (let i = 1; i < polls.length; i++) expect((polls[i]?.at as number) - (polls[i - 1]?.at as number)).toBeGreaterThanOrEqual(950);

@@ -12,7 +12,7 @@ import type { SigningKey } from '../../src/population/dev-key.ts';
 import { devClientFor } from '../../src/sandbox/population/dev-client.ts';
 import { ASSERTION_TYPE, keyPair, signAssertion, startPopulationSandbox, tempDir, tokenRequest, writeJson } from '../population/fixture.ts';
 import type { PopulationSandbox } from '../population/fixture.ts';
-import { fhirPost, launchToken, startTestSandbox } from './helpers.ts';
+import { authorize, fhirPost, pkcePair, startTestSandbox } from './helpers.ts';
 
 let p: PopulationSandbox;
 let jwksServer: Server;
@@ -79,11 +79,13 @@ describe('development key', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('exists only on a loopback sandbox with the dev key folder on', () => {
-    expect(devClientFor('.data/population', '127.0.0.1')?.clientId).toBe(DEV_CLIENT_ID);
-    expect(devClientFor('.data/population', '0.0.0.0')).toBeUndefined();
-    expect(devClientFor('.data/population', '192.168.1.20')).toBeUndefined();
-    expect(devClientFor(false, '127.0.0.1')).toBeUndefined();
+  it('exists only on a loopback sandbox with the open profile and the dev key folder on', () => {
+    expect(devClientFor('.data/population', '127.0.0.1', 'open')?.clientId).toBe(DEV_CLIENT_ID);
+    expect(devClientFor('.data/population', '0.0.0.0', 'open')).toBeUndefined();
+    expect(devClientFor('.data/population', '192.168.1.20', 'open')).toBeUndefined();
+    expect(devClientFor(false, '127.0.0.1', 'open')).toBeUndefined();
+    expect(devClientFor('.data/population', '127.0.0.1', 'epic')).toBeUndefined();
+    expect(devClientFor('.data/population', '127.0.0.1', 'cerner')).toBeUndefined();
   });
 
   it('is unknown to a sandbox started with SANDBOX_DEV_CLIENT=0', async () => {
@@ -223,11 +225,11 @@ describe('discovery', () => {
   });
 
   it('does not let the authorization-code flow stand in for a backend client', async () => {
-    // A public app asking for system/ scopes through /auth/authorize is no system actor: no export.
-    const app = await launchToken(p.sb, 'improving', 'system/*.rs');
-    const res = await fetch(`${p.sb.fhirBase}/Group/care-team/$export`, {
-      headers: { authorization: `Bearer ${app.access_token}`, prefer: 'respond-async', accept: 'application/fhir+json' },
-    });
-    expect(res.status).toBe(403);
+    // A public app (any client_id, even the backend client's) asking for system/ scopes is refused.
+    const { challenge } = pkcePair();
+    const res = await authorize(p.sb, { scope: 'launch/patient openid system/*.rs', challenge, extra: { client_id: DEV_CLIENT_ID } });
+    const location = new URL(res.headers.get('location') ?? `${p.sb.url}/`);
+    expect(location.searchParams.get('code')).toBeNull();
+    expect(location.searchParams.get('error')).toBe('invalid_scope');
   });
 });

@@ -15,6 +15,7 @@ const chart: Record<string, Resource[]> = {
   b: [obs('b', 1, '2025-03-05T00:00:00Z'), obs('b', 2, '2025-03-09T10:00:00Z')],
 };
 const repo = { ofPatient: (p: string, type: string) => (type === 'Observation' ? (chart[p] ?? []) : []) };
+const everything = new Map([['Observation', () => true]]);
 let clock = T0;
 let store: BulkJobStore | undefined;
 
@@ -36,7 +37,7 @@ afterEach(() => {
 describe('bulk job store', () => {
   it('rolls files over, keeps resources changed after _since and not after the transaction time', async () => {
     const s = newStore();
-    const job = await finished(s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], since: Date.parse('2025-03-02T00:00:00Z'), patients: ['a', 'b'] }));
+    const job = await finished(s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], allows: everything, since: Date.parse('2025-03-02T00:00:00Z'), patients: ['a', 'b'] }));
     expect(job.status).toBe('complete');
     expect(job.outputs.map((f) => [f.name, f.count])).toEqual([['Observation-1.ndjson', 2], ['Observation-2.ndjson', 1]]);
     const ids = job.outputs.flatMap((f) => readFileSync(join(job.dir, f.name), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id));
@@ -45,7 +46,7 @@ describe('bulk job store', () => {
 
   it('expires a finished job after its time to live, files included', async () => {
     const s = newStore(60);
-    const job = await finished(s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], since: undefined, patients: ['a'] }));
+    const job = await finished(s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], allows: everything, since: undefined, patients: ['a'] }));
     expect(s.get(job.id)).toBe(job);
     clock = T0 + 59_000;
     expect(s.get(job.id)).toBe(job);
@@ -56,8 +57,8 @@ describe('bulk job store', () => {
 
   it('limits concurrent exports and cancels a job with its files', async () => {
     const s = newStore();
-    const first = s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], since: undefined, patients: ['a'] });
-    s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], since: undefined, patients: ['b'] });
+    const first = s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], allows: everything, since: undefined, patients: ['a'] });
+    s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], allows: everything, since: undefined, patients: ['b'] });
     expect(s.canStart()).toBe(false);
     await finished(first);
     s.cancel(first);

@@ -23,7 +23,7 @@ const testExtension: SandboxExtension = {
     api.repo.create({ resourceType: 'Group', id: 'care-team', type: 'person', actual: true, member: members } as Group, { keepId: true });
   },
   routes(app, api) {
-    app.get('/fhir/Group/:id/$export', (c) => {
+    app.get('/fhir/Group/:id/$member-count', (c) => {
       try {
         const grant = api.authenticate(c);
         const reach = api.reach(grant, 'Patient', 'r');
@@ -60,13 +60,13 @@ describe('extension grant types and routes', () => {
   });
 
   it('an extension route under /fhir wins over the FHIR routes and sees the token’s reach', async () => {
-    const res = await fhirGet(sb, system, 'Group/care-team/$export');
+    const res = await fhirGet(sb, system, 'Group/care-team/$member-count');
     expect(res.status).toBe(200);
     expect(((await res.json()) as { patients: number }).patients).toBe(8);
     const patient = (await launchToken(sb, 'relapse', 'patient/*.rs')).access_token;
-    const held = await fhirGet(sb, patient, 'Group/care-team/$export');
+    const held = await fhirGet(sb, patient, 'Group/care-team/$member-count');
     expect(((await held.json()) as { patients: number }).patients).toBe(1);
-    expect((await fhirGet(sb, 'nope', 'Group/care-team/$export')).status).toBe(401);
+    expect((await fhirGet(sb, 'nope', 'Group/care-team/$member-count')).status).toBe(401);
     expect((await fhirGet(sb, system, 'boom')).status).toBe(418);
   });
 

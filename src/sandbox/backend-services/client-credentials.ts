@@ -5,47 +5,36 @@
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
+import type { SandboxApi } from '../extensions.ts';
 import { parseScopes } from '../scopes.ts';
 import type { ResourceScope } from '../scopes.ts';
-import type { AccessGrant, TokenStore } from '../tokens.ts';
 import { ASSERTION_TYPE, verifyClientAssertion } from './assertion.ts';
 import type { AssertionDeps } from './assertion.ts';
 
 /** SMART: access tokens for backend services SHOULD NOT live longer than five minutes. */
 export const SYSTEM_TOKEN_LIFETIME_S = 300;
 
-/** Grants issued by this grant type: the only ones whose system/ scopes act for a system. */
-const systemGrants = new WeakSet<AccessGrant>();
+export type ClientCredentialsDeps = Omit<AssertionDeps, 'nowSeconds' | 'tokenEndpoint'>;
 
-export function isSystemGrant(grant: AccessGrant): boolean {
-  return systemGrants.has(grant);
-}
-
-export interface ClientCredentialsDeps extends Omit<AssertionDeps, 'nowSeconds'> {
-  tokens: TokenStore;
-}
-
-export async function clientCredentialsGrant(c: Context, body: Record<string, string>, deps: ClientCredentialsDeps): Promise<Response> {
+export async function clientCredentialsGrant(c: Context, body: Record<string, string>, api: SandboxApi, deps: ClientCredentialsDeps): Promise<Response> {
   if (body.client_assertion_type !== ASSERTION_TYPE || !body.client_assertion) {
-    return oauthError(c, 401, 'invalid_client', `client_credentials needs private_key_jwt: client_assertion_type=${ASSERTION_TYPE} and a client_assertion.`);
+    return api.oauthError(c, 401, 'invalid_client', `client_credentials needs private_key_jwt: client_assertion_type=${ASSERTION_TYPE} and a client_assertion.`);
   }
-  const verified = await verifyClientAssertion(body.client_assertion, remoteIsLoopback(c), { ...deps, nowSeconds: () => deps.tokens.nowSeconds() });
-  if (!verified.ok) return oauthError(c, 401, 'invalid_client', verified.description);
+  const verified = await verifyClientAssertion(body.client_assertion, remoteIsLoopback(c), {
+    ...deps,
+    tokenEndpoint: api.tokenEndpoint(),
+    nowSeconds: () => api.tokens.nowSeconds(),
+  });
+  if (!verified.ok) return api.oauthError(c, 401, 'invalid_client', verified.description);
   const client = verified.client;
-  if (body.client_id && body.client_id !== client.clientId) return oauthError(c, 401, 'invalid_client', 'client_id does not match the assertion.');
+  if (body.client_id && body.client_id !== client.clientId) return api.oauthError(c, 401, 'invalid_client', 'client_id does not match the assertion.');
   const scope = grantableScope(body.scope ?? '', client.scope);
-  if (!scope.ok) return oauthError(c, 400, 'invalid_scope', scope.description);
-  const issued = deps.tokens.issueAccess({ clientId: client.clientId, scope: scope.scope, context: {}, sub: client.clientId });
-  systemGrants.add(issued.grant);
-  issued.grant.expiresAt = Math.min(issued.grant.expiresAt, deps.tokens.nowSeconds() + SYSTEM_TOKEN_LIFETIME_S);
+  if (!scope.ok) return api.oauthError(c, 400, 'invalid_scope', scope.description);
+  const lifetime = Math.min(SYSTEM_TOKEN_LIFETIME_S, api.options.tokenLifetimeSeconds ?? SYSTEM_TOKEN_LIFETIME_S);
+  const issued = api.tokens.issueAccess({ clientId: client.clientId, scope: scope.scope, context: {}, sub: client.clientId, actor: 'system' }, lifetime);
   c.header('Cache-Control', 'no-store');
   c.header('Pragma', 'no-cache');
-  return c.json({
-    access_token: issued.token,
-    token_type: 'Bearer',
-    expires_in: issued.grant.expiresAt - deps.tokens.nowSeconds(),
-    scope: scope.scope,
-  });
+  return c.json({ access_token: issued.token, token_type: 'Bearer', expires_in: lifetime, scope: scope.scope });
 }
 
 /** Every requested scope must be a `system/` scope that a registered scope covers. */
@@ -63,6 +52,7 @@ export function grantableScope(requested: string, registered: string): { ok: tru
 
 function covers(registered: ResourceScope, asked: ResourceScope): boolean {
   if (registered.resourceType !== '*' && registered.resourceType !== asked.resourceType) return false;
+  if (registered.query !== undefined && registered.query !== asked.query) return false; // granular stays granular
   for (const p of asked.permissions) if (!registered.permissions.has(p)) return false;
   return true;
 }
@@ -76,9 +66,4 @@ function remoteIsLoopback(c: Context): boolean {
   }
   if (!address) return false;
   return address === '::1' || /^(::ffff:)?127\./.test(address);
-}
-
-function oauthError(c: Context, status: 400 | 401, error: string, description: string): Response {
-  c.header('Cache-Control', 'no-store');
-  return c.json({ error, error_description: description }, status);
 }

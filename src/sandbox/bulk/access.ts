@@ -1,40 +1,49 @@
 /**
- * Who may run a Bulk export, and of which types: a token whose scopes grant read and search of each
- * type to its system or user actor. A patient-context token never exports (its reach is one
+ * Who may run a Bulk export, and of which types, decided by the sandbox's access layer (`api.reach`):
+ * the token's actor must be a system or a user, and its scopes must grant read and search of each
+ * type beyond one patient's compartment. A patient-context token never exports (its reach is one
  * compartment; Bulk Data is population access). Patient/$export is for system tokens only; a user
- * token may export a Group the user manages.
+ * token may export a Group the user manages. Every exported resource is still checked with the read
+ * reach (`allows`), so a narrower user policy or granular scope holds inside an export too.
  */
-import { grantingContexts, parseScopes } from '../scopes.ts';
-import type { ScopeContext } from '../scopes.ts';
-import { isSystemGrant } from '../backend-services/client-credentials.ts';
+import type { Resource } from '@medplum/fhirtypes';
+import type { SandboxApi } from '../extensions.ts';
+import { FhirError, forbidden } from '../fhir-errors.ts';
 import type { AccessGrant } from '../tokens.ts';
 
 export type ExportKind = 'system' | 'user';
 
-export type ExportAccess = { ok: true; kind: ExportKind; types: string[] } | { ok: false; status: 403; message: string };
-
-/** The types the token may export (all of `requested`, or every type of `exportable` it reads). */
-export function exportAccess(grant: AccessGrant, requested: string[] | undefined, exportable: readonly string[]): ExportAccess {
-  const scopes = parseScopes(grant.scope);
-  const kindFor = (type: string): ExportKind | undefined => {
-    const r = grantingContexts(scopes, type, 'r');
-    const s = grantingContexts(scopes, type, 's');
-    const both = (ctx: ScopeContext) => r.has(ctx) && s.has(ctx);
-    if (both('system') && isSystemGrant(grant)) return 'system';
-    if (both('user')) return 'user';
-    return undefined;
-  };
-  const candidates: readonly string[] = requested ?? exportable;
-  const kinds = new Map(candidates.map((t) => [t, kindFor(t)]));
-  const refused = candidates.filter((t) => kinds.get(t) === undefined);
-  if (requested && refused.length > 0) return { ok: false, status: 403, message: refusal(grant, refused) };
-  const types = candidates.filter((t) => kinds.get(t) !== undefined);
-  if (types.length === 0) return { ok: false, status: 403, message: refusal(grant, candidates) };
-  const kind = types.every((t) => kinds.get(t) === 'system') ? 'system' : 'user';
-  return { ok: true, kind, types };
+export interface ExportAccess {
+  kind: ExportKind;
+  types: string[];
+  /** Per type: may this resource be exported to this token? */
+  allows: Map<string, (resource: Resource) => boolean>;
 }
 
-function refusal(grant: AccessGrant, types: readonly string[]): string {
-  if (grant.context.patient) return 'A patient-context token cannot run a Bulk export: it needs system/ (or user/) read and search scopes.';
-  return `The token may not export ${types.join(', ')}: it needs system/<type>.rs (or user/<type>.rs) for each type.`;
+/** The types the token may export: all of `requested`, or every type of `exportable` it may read. Throws 403. */
+export function exportAccess(api: Pick<SandboxApi, 'reach'>, grant: AccessGrant, requested: string[] | undefined, exportable: readonly string[]): ExportAccess {
+  if (grant.actor !== 'system' && grant.actor !== 'user') throw forbidden('A patient-context token cannot run a Bulk export: it needs system/ (or user/) read and search scopes.');
+  const allows = new Map<string, (resource: Resource) => boolean>();
+  const refused: string[] = [];
+  for (const type of requested ?? exportable) {
+    const read = reachOf(api, grant, type, 'r');
+    const search = reachOf(api, grant, type, 's');
+    if (read && search) allows.set(type, read);
+    else refused.push(type);
+  }
+  const refuse = (types: readonly string[]) => forbidden(`The token may not export ${types.join(', ')}: it needs system/<type>.rs (or user/<type>.rs) for each type.`);
+  if (requested && refused.length > 0) throw refuse(refused);
+  if (allows.size === 0) throw refuse(exportable);
+  return { kind: grant.actor, types: [...allows.keys()], allows };
+}
+
+/** The reach's per-resource check when it spans patients; undefined when refused or held to one patient. */
+function reachOf(api: Pick<SandboxApi, 'reach'>, grant: AccessGrant, type: string, permission: 'r' | 's'): ((r: Resource) => boolean) | undefined {
+  try {
+    const reach = api.reach(grant, type, permission);
+    return reach.patient === undefined ? (r) => reach.allows(r) : undefined;
+  } catch (err) {
+    if (err instanceof FhirError && err.status === 403) return undefined;
+    throw err;
+  }
 }

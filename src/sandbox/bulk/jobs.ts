@@ -40,6 +40,8 @@ export interface ExportJob {
   /** The kick-off URL, echoed in the manifest. */
   request: string;
   types: string[];
+  /** Per type, whether the job's token may see a resource (the access layer's read reach). */
+  allows: ReadonlyMap<string, (resource: Resource) => boolean>;
   since: number | undefined;
   /** When the export's view of the data was taken (ISO instant). */
   transactionTime: string;
@@ -95,7 +97,7 @@ export class BulkJobStore {
     return this.activeCount() < this.options.maxActive;
   }
 
-  start(input: Pick<ExportJob, 'owner' | 'request' | 'types' | 'since' | 'patients'>): ExportJob {
+  start(input: Pick<ExportJob, 'owner' | 'request' | 'types' | 'allows' | 'since' | 'patients'>): ExportJob {
     const id = randomToken(18);
     const job: ExportJob = {
       ...input,
@@ -152,7 +154,9 @@ export class BulkJobStore {
       for (const patientId of job.patients) {
         if (job.cancelled) break;
         for (const type of job.types) {
+          const allowed = job.allows.get(type);
           for (const resource of this.repo.ofPatient(patientId, type)) {
+            if (!allowed?.(resource)) continue;
             const updated = Date.parse(resource.meta?.lastUpdated ?? '');
             // Changed since `_since` (inclusive: a boundary resource may come twice, never be missed),
             // and not after the transaction time (the next `_since` export picks those up).

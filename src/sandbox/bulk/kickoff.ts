@@ -4,7 +4,6 @@
  * unless the client sent `Prefer: handling=lenient`, when unsupported parameters are ignored.
  */
 import { getSearchParameters } from '@medplum/core';
-import { SUPPORTED_TYPES } from '../capability.ts';
 
 export const NDJSON = 'application/fhir+ndjson';
 const OUTPUT_FORMATS = new Set([NDJSON, 'application/ndjson', 'ndjson']);
@@ -12,12 +11,12 @@ const OUTPUT_FORMATS = new Set([NDJSON, 'application/ndjson', 'ndjson']);
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const UNSUPPORTED = new Set(['_elements', '_typeFilter', 'patient', 'includeAssociatedData', '_until', 'organizeOutputBy', 'allowPartialManifests']);
 
-let exportable: readonly string[] | undefined;
-
-/** Types in the Patient compartment the sandbox serves (needs the FHIR definitions indexed first). */
-export function exportableTypes(): readonly string[] {
-  exportable ??= SUPPORTED_TYPES.filter((t) => t === 'Patient' || getSearchParameters(t)?.['patient'] !== undefined);
-  return exportable;
+/**
+ * The served types a patient-level export returns: Patient and the types that name their patient
+ * (a `patient` search parameter). Group is left out: it would come once per member.
+ */
+export function exportableTypes(served: readonly string[]): string[] {
+  return served.filter((t) => t === 'Patient' || getSearchParameters(t)?.['patient'] !== undefined);
 }
 
 export interface KickoffRequest {
@@ -29,7 +28,7 @@ export interface KickoffRequest {
 
 export type Parsed = { ok: true; request: KickoffRequest } | { ok: false; status: 400; message: string };
 
-export function parseKickoff(query: URLSearchParams, prefer: string | undefined): Parsed {
+export function parseKickoff(query: URLSearchParams, prefer: string | undefined, exportable: readonly string[]): Parsed {
   const bad = (message: string): Parsed => ({ ok: false, status: 400, message });
   const preferences = (prefer ?? '').split(',').map((p) => p.trim().toLowerCase());
   if (!preferences.includes('respond-async')) return bad('Bulk export needs the header Prefer: respond-async.');
@@ -49,7 +48,7 @@ export function parseKickoff(query: URLSearchParams, prefer: string | undefined)
   }
   const typeValues = query.getAll('_type').flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
   if (query.has('_type') && typeValues.length === 0) return bad('_type is empty.');
-  const unknown = typeValues.filter((t) => !exportableTypes().includes(t));
+  const unknown = typeValues.filter((t) => !exportable.includes(t));
   if (unknown.length > 0) return bad(`_type names types this server cannot export: ${unknown.join(', ')}.`);
   return { ok: true, request: { types: typeValues.length > 0 ? [...new Set(typeValues)] : undefined, since } };
 }

@@ -5,34 +5,39 @@
  */
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { ASSERTION_ALGS } from '../backend-services/assertion.ts';
+import type { SmartConfiguration } from '../capability.ts';
 
 const SYSTEM_SCOPES = ['system/*.rs', 'system/*.read', 'system/Observation.c', 'system/DocumentReference.c'];
 
-export function withBackendServices(config: Record<string, unknown>): Record<string, unknown> {
-  const list = (key: string) => (Array.isArray(config[key]) ? (config[key] as string[]) : []);
-  return {
-    ...config,
-    token_endpoint_auth_methods_supported: [...list('token_endpoint_auth_methods_supported'), 'private_key_jwt'],
-    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
-    grant_types_supported: [...list('grant_types_supported'), 'client_credentials'],
-    scopes_supported: [...list('scopes_supported'), ...SYSTEM_SCOPES],
-    capabilities: [...list('capabilities'), 'client-confidential-asymmetric'],
-  };
+export function addBackendServices(conf: SmartConfiguration): void {
+  const methods = Array.isArray(conf.token_endpoint_auth_methods_supported) ? (conf.token_endpoint_auth_methods_supported as string[]) : [];
+  conf.token_endpoint_auth_methods_supported = [...methods, 'private_key_jwt'];
+  conf.token_endpoint_auth_signing_alg_values_supported = [...ASSERTION_ALGS];
+  conf.grant_types_supported.push('client_credentials');
+  conf.scopes_supported.push(...SYSTEM_SCOPES);
+  conf.capabilities.push('client-confidential-asymmetric');
 }
 
-const EXPORT_OPERATIONS: Record<string, { name: string; definition: string }> = {
-  Patient: { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' },
-  Group: { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' },
-};
+type RestResource = NonNullable<NonNullable<CapabilityStatement['rest']>[number]['resource']>[number];
+
+const EXPORT_OPERATIONS: [RestResource['type'], { name: string; definition: string }][] = [
+  ['Patient', { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' }],
+  ['Group', { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }],
+];
 
 /** Declares Bulk Data v2 (`instantiates`) and the Patient and Group `$export` operations. */
-export function withBulkData(statement: CapabilityStatement): CapabilityStatement {
-  const rest = statement.rest?.map((r) => ({
-    ...r,
-    resource: r.resource?.map((res) => {
-      const op = EXPORT_OPERATIONS[res.type];
-      return op ? { ...res, operation: [...(res.operation ?? []), op] } : res;
-    }),
-  }));
-  return { ...statement, instantiates: [...(statement.instantiates ?? []), 'http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'], rest };
+export function addBulkData(cs: CapabilityStatement): void {
+  cs.instantiates = [...(cs.instantiates ?? []), 'http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'];
+  const rest = cs.rest?.[0];
+  if (!rest) return;
+  rest.resource ??= [];
+  const resources = rest.resource;
+  for (const [type, op] of EXPORT_OPERATIONS) {
+    let entry = resources.find((r) => r.type === type);
+    if (!entry) {
+      entry = { type }; // a profile that serves no Group interactions still serves its $export
+      resources.push(entry);
+    }
+    entry.operation = [...(entry.operation ?? []), op];
+  }
 }

@@ -1,24 +1,24 @@
 /**
- * Seeds the sandbox: the stories, then `population` generated patients, one patient at a time.
- * Every seeded resource gets `meta.lastUpdated` = the start of the seeding day, so a restart on the
- * same day changes nothing a Bulk `_since` export would see, and a new day's data (whose dates move
- * with the day) counts as changed.
+ * Seeds `population` generated patients (SANDBOX_POPULATION) after the stories and SANDBOX_DATA,
+ * one patient at a time so only one patient's resources exist outside the repository at once.
+ * Their ids (`pop-00001` …) never collide with a story's or a loaded patient's: an existing id is
+ * left as it is and reported.
  */
-import type { Resource } from '@medplum/fhirtypes';
 import type { SandboxRepository } from '../fhir-store.ts';
-import { dayAnchor, generatePatients } from '../patients/index.ts';
+import { dayAnchor } from '../patients/index.ts';
 import { generatePopulation } from '../patients/population.ts';
 
-export async function seedPatients(repo: SandboxRepository, now: Date, seed: number, population: number): Promise<void> {
-  const anchor = dayAnchor(now);
-  const lastUpdated = anchor.toISOString();
-  for (const resource of generatePatients(now, seed)) await repo.createResource(stamped(resource, lastUpdated));
-  for (const patient of generatePopulation(population, anchor, seed)) {
-    for (const resource of patient) await repo.createResource(stamped(resource, lastUpdated));
+export function seedPopulation(repo: Pick<SandboxRepository, 'create' | 'read'>, now: Date, seed: number, population: number): { patients: number; skipped: number } {
+  let patients = 0;
+  let skipped = 0;
+  for (const resources of generatePopulation(population, dayAnchor(now), seed)) {
+    const patientId = resources[0]?.id as string;
+    if (repo.read('Patient', patientId)) {
+      skipped++;
+      continue;
+    }
+    for (const resource of resources) repo.create(resource, { keepId: true });
+    patients++;
   }
-}
-
-function stamped<T extends Resource>(resource: T, lastUpdated: string): T {
-  resource.meta = { ...resource.meta, lastUpdated };
-  return resource;
+  return { patients, skipped };
 }
