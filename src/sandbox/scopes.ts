@@ -71,7 +71,8 @@ export function grantableScope(requested: string, policy: ScopePolicy): { scope:
   return { scope: [...new Set(granted)].join(' '), refused };
 }
 
-function allowedBy(scope: ResourceScope, policy: ScopePolicy): boolean {
+/** Whether a profile's scope policy grants this syntax (v1/v2) and resource type (wildcards). */
+export function allowedBy(scope: ResourceScope, policy: ScopePolicy): boolean {
   if (scope.version === 1 ? !policy.v1 : !policy.v2) return false;
   return policy.wildcards || scope.resourceType !== '*';
 }

@@ -214,6 +214,40 @@ describe('client_credentials grant', () => {
   });
 });
 
+describe('vendor profiles', () => {
+  it('grant system scopes in the syntax the profile grants: Epic v1 only, Oracle Health no wildcards; no dev client', async () => {
+    const dir = tempDir();
+    const clientsFile = writeJson(join(dir, 'clients.json'), { clients: [{ client_id: 'rs-client', scope: 'system/*.rs', jwks: { keys: [rs.publicJwk] } }] });
+    for (const [profile, ok, notGranted, advertised] of [
+      ['epic', 'system/Patient.read system/Observation.read', 'system/Patient.rs', ['system/*.read', 'system/Observation.write']],
+      ['cerner', 'system/Patient.rs system/Observation.read', 'system/*.rs', ['system/Patient.rs', 'system/Observation.c']],
+    ] as const) {
+      const vendor = await startPopulationSandbox({ population: 0, clientsFile, profile }, dir);
+      try {
+        const ask = async (scope: string, clientId = 'rs-client', jwk = rs.privateJwk) =>
+          tokenRequest(vendor.tokenEndpoint, {
+            grant_type: 'client_credentials',
+            scope,
+            client_assertion_type: ASSERTION_TYPE,
+            client_assertion: await signAssertion({ jwk }, { clientId, aud: vendor.tokenEndpoint }),
+          });
+        const granted = await ask(ok);
+        expect(granted.status, profile).toBe(200);
+        expect(await refused(await ask(notGranted), 'invalid_scope', 400)).toMatch(/does not grant/);
+        expect(await refused(await ask('system/*.rs', DEV_CLIENT_ID, devKey.privateJwk))).toMatch(/Unknown client/);
+        const conf = (await (await fetch(`${vendor.sb.fhirBase}/.well-known/smart-configuration`)).json()) as { scopes_supported: string[] };
+        expect(conf.scopes_supported).toEqual(expect.arrayContaining([...advertised]));
+        expect(conf.scopes_supported).not.toContain(notGranted);
+        const token = ((await granted.json()) as { access_token: string }).access_token;
+        const kick = await fetch(`${vendor.sb.fhirBase}/Group/care-team/$export?_type=Patient`, { headers: { authorization: `Bearer ${token}`, prefer: 'respond-async' } });
+        expect(kick.status, profile).toBe(202);
+      } finally {
+        await vendor.sb.close();
+      }
+    }
+  });
+});
+
 describe('discovery', () => {
   it('advertises Backend Services in the SMART configuration', async () => {
     const config = (await (await fetch(`${p.sb.fhirBase}/.well-known/smart-configuration`)).json()) as Record<string, string[]>;

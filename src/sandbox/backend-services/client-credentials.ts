@@ -6,8 +6,8 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { SandboxApi } from '../extensions.ts';
-import { parseScopes } from '../scopes.ts';
-import type { ResourceScope } from '../scopes.ts';
+import { allowedBy, parseScopes } from '../scopes.ts';
+import type { ResourceScope, ScopePolicy } from '../scopes.ts';
 import { ASSERTION_TYPE, verifyClientAssertion } from './assertion.ts';
 import type { AssertionDeps } from './assertion.ts';
 
@@ -28,7 +28,7 @@ export async function clientCredentialsGrant(c: Context, body: Record<string, st
   if (!verified.ok) return api.oauthError(c, 401, 'invalid_client', verified.description);
   const client = verified.client;
   if (body.client_id && body.client_id !== client.clientId) return api.oauthError(c, 401, 'invalid_client', 'client_id does not match the assertion.');
-  const scope = grantableScope(body.scope ?? '', client.scope);
+  const scope = grantableScope(body.scope ?? '', client.scope, api.profile.scopes);
   if (!scope.ok) return api.oauthError(c, 400, 'invalid_scope', scope.description);
   const lifetime = Math.min(SYSTEM_TOKEN_LIFETIME_S, api.options.tokenLifetimeSeconds ?? SYSTEM_TOKEN_LIFETIME_S);
   const issued = api.tokens.issueAccess({ clientId: client.clientId, scope: scope.scope, context: {}, sub: client.clientId, actor: 'system' }, lifetime);
@@ -37,10 +37,18 @@ export async function clientCredentialsGrant(c: Context, body: Record<string, st
   return c.json({ access_token: issued.token, token_type: 'Bearer', expires_in: lifetime, scope: scope.scope });
 }
 
-/** Every requested scope must be a `system/` scope that a registered scope covers. */
-export function grantableScope(requested: string, registered: string): { ok: true; scope: string } | { ok: false; description: string } {
+/**
+ * Every requested scope must be a `system/` scope that a registered scope covers, in a syntax the
+ * vendor profile grants (Epic: v1 only; Oracle Health: no wildcards).
+ */
+export function grantableScope(requested: string, registered: string, policy: ScopePolicy): { ok: true; scope: string } | { ok: false; description: string } {
   const asked = requested.split(/\s+/).filter(Boolean);
   if (asked.length === 0) return { ok: false, description: 'scope is required (e.g. system/*.rs).' };
+  const unsupported = asked.filter((s) => {
+    const [one] = parseScopes(s);
+    return one !== undefined && !allowedBy(one, policy);
+  });
+  if (unsupported.length > 0) return { ok: false, description: `This server does not grant ${unsupported.join(' ')} (scope syntax or wildcard).` };
   const allowed = parseScopes(registered).filter((s) => s.context === 'system');
   const refused = asked.filter((s) => {
     const [one] = parseScopes(s);

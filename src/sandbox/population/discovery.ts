@@ -6,15 +6,26 @@
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { ASSERTION_ALGS } from '../backend-services/assertion.ts';
 import type { SmartConfiguration } from '../capability.ts';
+import type { ScopePolicy } from '../scopes.ts';
 
-const SYSTEM_SCOPES = ['system/*.rs', 'system/*.read', 'system/Observation.c', 'system/DocumentReference.c'];
+/** The types the population run writes results back as. */
+const WRITE_TYPES = ['Observation', 'DocumentReference'];
 
-export function addBackendServices(conf: SmartConfiguration): void {
+/** The system/ scopes a backend client can be granted, in the syntax the profile grants. */
+export function systemScopes(policy: ScopePolicy, readTypes: readonly string[]): string[] {
+  const reads = policy.wildcards ? ['*'] : readTypes;
+  const out: string[] = [];
+  if (policy.v2) out.push(...reads.map((t) => `system/${t}.rs`), ...WRITE_TYPES.map((t) => `system/${t}.c`));
+  if (policy.v1) out.push(...reads.map((t) => `system/${t}.read`), ...WRITE_TYPES.map((t) => `system/${t}.write`));
+  return out;
+}
+
+export function addBackendServices(conf: SmartConfiguration, scopes: string[]): void {
   const methods = Array.isArray(conf.token_endpoint_auth_methods_supported) ? (conf.token_endpoint_auth_methods_supported as string[]) : [];
   conf.token_endpoint_auth_methods_supported = [...methods, 'private_key_jwt'];
   conf.token_endpoint_auth_signing_alg_values_supported = [...ASSERTION_ALGS];
   conf.grant_types_supported.push('client_credentials');
-  conf.scopes_supported.push(...SYSTEM_SCOPES);
+  conf.scopes_supported.push(...scopes);
   conf.capabilities.push('client-confidential-asymmetric');
 }
 

@@ -10,13 +10,14 @@ import { clientCredentialsGrant } from '../backend-services/client-credentials.t
 import { ClientRegistry } from '../backend-services/clients.ts';
 import { KeySets } from '../backend-services/key-sets.ts';
 import { BulkJobStore } from '../bulk/jobs.ts';
+import { exportableTypes } from '../bulk/kickoff.ts';
 import { registerBulkRoutes } from '../bulk/routes.ts';
 import type { SandboxExtension } from '../extensions.ts';
 import { FhirError } from '../fhir-errors.ts';
 import type { ResolvedOptions } from '../options.ts';
 import { CARE_TEAM_GROUP_ID, CareTeamGroup } from './care-team.ts';
 import { devClientFor } from './dev-client.ts';
-import { addBackendServices, addBulkData } from './discovery.ts';
+import { addBackendServices, addBulkData, systemScopes } from './discovery.ts';
 import { seedPopulation } from './seed.ts';
 
 /** Exports running at once; a further kick-off gets 429 with Retry-After. */
@@ -53,7 +54,7 @@ export function populationExtension(options: ResolvedOptions): SandboxExtension 
       );
       registerBulkRoutes(app, { api, jobs, group: (id) => (id === CARE_TEAM_GROUP_ID ? team.sync() : (api.repo.read('Group', id) as Group | undefined)) });
     },
-    smartConfiguration: (conf) => addBackendServices(conf),
+    smartConfiguration: (conf, api) => addBackendServices(conf, systemScopes(api.profile.scopes, exportableTypes(api.profile.types))),
     capabilityStatement: (cs) => addBulkData(cs),
   };
 }
