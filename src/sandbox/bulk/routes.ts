@@ -25,8 +25,8 @@ export interface BulkDeps {
 }
 
 const RETRY_AFTER_S = 1;
-export const STATUS_PATH = '/fhir/bulk-status';
-export const FILES_PATH = '/fhir/bulk-files';
+const STATUS_PATH = '/fhir/bulk-status';
+const FILES_PATH = '/fhir/bulk-files';
 
 export function registerBulkRoutes(app: Hono, deps: BulkDeps): void {
   const handle = (fn: (c: Context) => Response | Promise<Response>) => async (c: Context) => {
@@ -68,7 +68,7 @@ function kickoff(c: Context, deps: BulkDeps, groupId: string | undefined): Respo
     patients,
   });
   const info = outcome(`Export of ${patients.length} patient(s) accepted.`, 'informational', 'information');
-  return api.fhirJson(c, 202, info, { 'Content-Location': `${api.fhirBase()}/bulk-status/${job.id}` });
+  return api.fhirJson(c, 202, info, { 'Content-Location': `${api.origin()}${STATUS_PATH}/${job.id}` });
 }
 
 function allPatients(api: SandboxApi, access: ExportAccess): string[] {
@@ -119,7 +119,7 @@ function status(c: Context, deps: BulkDeps, job: ExportJob): Response {
     return c.body(null, 202);
   }
   if (job.status === 'failed') throw new FhirError(500, `The export failed: ${job.failure ?? 'unknown error'}.`, 'exception');
-  const files = `${deps.api.fhirBase()}/bulk-files/${job.id}`;
+  const files = `${deps.api.origin()}${FILES_PATH}/${job.id}`;
   const manifest = {
     transactionTime: job.transactionTime,
     request: job.request,
