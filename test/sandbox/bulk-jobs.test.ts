@@ -20,7 +20,7 @@ let clock = T0;
 let store: BulkJobStore | undefined;
 
 function newStore(ttlSeconds = 60) {
-  store = new BulkJobStore(repo, { dir: mkdtempSync(join(tmpdir(), 'tidemark-jobs-')), ttlSeconds, maxActive: 2, maxLinesPerFile: 2, now: () => clock });
+  store = new BulkJobStore(repo, { dir: mkdtempSync(join(tmpdir(), 'tidemark-jobs-')), ttlSeconds, maxActive: 2, maxRetained: 3, maxLinesPerFile: 2, now: () => clock });
   return store;
 }
 
@@ -53,6 +53,18 @@ describe('bulk job store', () => {
     clock = T0 + 61_000;
     expect(s.get(job.id)).toBeUndefined();
     expect(existsSync(job.dir)).toBe(false);
+  });
+
+  it('keeps at most maxRetained jobs: a new one drops the oldest finished job and its files', async () => {
+    const s = newStore();
+    const start = () => s.start({ owner: { clientId: 'c', sub: 'c' }, request: 'r', types: ['Observation'], allows: everything, since: undefined, patients: ['a'] });
+    const first = await finished(start());
+    await finished(start());
+    await finished(start());
+    expect(s.get(first.id)).toBe(first);
+    await finished(start());
+    expect(s.get(first.id)).toBeUndefined();
+    expect(existsSync(first.dir)).toBe(false);
   });
 
   it('limits concurrent exports and cancels a job with its files', async () => {

@@ -62,6 +62,8 @@ export interface JobStoreOptions {
   ttlSeconds: number;
   /** Exports running at once; more get 429. */
   maxActive: number;
+  /** Jobs kept (running or finished); starting one more drops the oldest finished one, so disk use stays bounded. */
+  maxRetained?: number;
   /** A job starts writing this long after its kick-off, as on a busy hosted EHR (demos, polling tests). */
   startDelayMs?: number;
   maxLinesPerFile?: number;
@@ -98,6 +100,7 @@ export class BulkJobStore {
   }
 
   start(input: Pick<ExportJob, 'owner' | 'request' | 'types' | 'allows' | 'since' | 'patients'>): ExportJob {
+    this.dropOldestFinished();
     const id = randomToken(18);
     const job: ExportJob = {
       ...input,
@@ -138,6 +141,14 @@ export class BulkJobStore {
   private remove(job: ExportJob): void {
     this.jobs.delete(job.id);
     if (job.status !== 'in-progress') rmSync(job.dir, { recursive: true, force: true });
+  }
+
+  private dropOldestFinished(): void {
+    const limit = this.options.maxRetained ?? 16;
+    for (const job of this.jobs.values()) {
+      if (this.jobs.size < limit) return;
+      if (job.status !== 'in-progress') this.remove(job); // Map order is start order: oldest first
+    }
   }
 
   private sweep(): void {
