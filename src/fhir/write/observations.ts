@@ -228,19 +228,24 @@ async function buildDepressionSeverityObservation(r: AnyEngineResult): Promise<O
 
 /** One transaction Bundle of conditional creates (If-None-Exist on the identifier); duplicates dropped. */
 export async function buildWriteBundle(results: readonly AnyEngineResult[]): Promise<Bundle<Observation>> {
+  const all: Observation[] = [];
+  for (const r of results) all.push(...(await buildResultObservations(r)));
+  return transactionBundle(all);
+}
+
+/** Observations built by buildResultObservations → one transaction Bundle of conditional creates (duplicates dropped). */
+export function transactionBundle(observations: readonly Observation[]): Bundle<Observation> {
   const entries: BundleEntry<Observation>[] = [];
   const seen = new Set<string>();
-  for (const r of results) {
-    for (const obs of await buildResultObservations(r)) {
-      const value = obs.identifier![0]!.value!;
-      if (seen.has(value)) continue;
-      seen.add(value);
-      entries.push({
-        fullUrl: `urn:uuid:${uuidFromHash(value)}`,
-        resource: obs,
-        request: { method: 'POST', url: 'Observation', ifNoneExist: ifNoneExistFor(value) },
-      });
-    }
+  for (const obs of observations) {
+    const value = obs.identifier![0]!.value!;
+    if (seen.has(value)) continue;
+    seen.add(value);
+    entries.push({
+      fullUrl: `urn:uuid:${uuidFromHash(value)}`,
+      resource: obs,
+      request: { method: 'POST', url: 'Observation', ifNoneExist: ifNoneExistFor(value) },
+    });
   }
   return { resourceType: 'Bundle', type: 'transaction', entry: entries };
 }

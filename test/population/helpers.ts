@@ -1,0 +1,84 @@
+// Helpers of the population tests: a sandbox in-process, a user token by the scripted SMART flow, and
+// a run wired to it (threads executor, logs silenced).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { capabilityAllowsTransaction } from '../../src/app/features/write-back/api/write-to-chart.ts';
+import { loadPopulationConfig, type PopulationConfig } from '../../src/population/config.ts';
+import { createProgress } from '../../src/population/progress.ts';
+import { runPopulation, type BulkExport, type RunDeps, type RunReport } from '../../src/population/run.ts';
+import { createThreadPool, withRetries, type BatchExecutor } from '../../src/population/thread-pool.ts';
+import type { SandboxHandle } from '../../src/sandbox/index.ts';
+import { authorize, pkcePair, postForm, REDIRECT } from '../sandbox/helpers.ts';
+
+/** Standalone launch with user scopes (no patient in context): the scripted authorization-code flow. */
+export async function userToken(sb: SandboxHandle, scope: string): Promise<string> {
+  const { verifier, challenge } = pkcePair();
+  const res = await authorize(sb, { scope: `openid fhirUser ${scope}`, challenge });
+  const code = new URL(res.headers.get('location') as string).searchParams.get('code') as string;
+  const token = await postForm(`${sb.url}/auth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'tidemark-test' });
+  if (token.status !== 200) throw new Error(`token ${token.status} ${await token.text()}`);
+  return ((await token.json()) as { access_token: string }).access_token;
+}
+
+export function testConfig(sb: SandboxHandle, argv: string[] = []): PopulationConfig {
+  const runsDir = mkdtempSync(join(tmpdir(), 'tidemark-population-'));
+  return loadPopulationConfig(['--fhir-base', sb.fhirBase, '--runs-dir', runsDir, '--progress', 'none', '--batch-size', '8', ...argv], { LOG_LEVEL: 'silent', POPULATION_BACKOFF_MS: '20' }, 2);
+}
+
+export const silentLog = pino({ level: 'silent' });
+
+export interface TestRunOptions {
+  config: PopulationConfig;
+  token: string;
+  startExport: RunDeps['startExport'];
+  executor?: BatchExecutor;
+  fetchTransactions?: boolean;
+}
+
+export async function runWith(o: TestRunOptions): Promise<RunReport> {
+  const executor = o.executor ?? withRetries(createThreadPool(2), o.config.attempts, o.config.backoffMs);
+  try {
+    return await runPopulation({
+      config: o.config,
+      startExport: o.startExport,
+      accessToken: async () => o.token,
+      transactions: async () => {
+        const res = await fetch(`${o.config.fhirBase}/metadata`, { headers: { accept: 'application/fhir+json' } });
+        return capabilityAllowsTransaction(await res.json());
+      },
+      executor,
+      mode: 'threads',
+      log: silentLog,
+      progress: createProgress('none', silentLog),
+    });
+  } finally {
+    if (!o.executor) await executor.close();
+  }
+}
+
+/** Lines of one searchset, following `next` links. */
+async function* searchLines(url: string, token: string): AsyncGenerator<string> {
+  let next: string | undefined = url;
+  while (next) {
+    const res = await fetch(next, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
+    if (!res.ok) throw new Error(`${res.status} on search`);
+    const b = (await res.json()) as { entry?: Array<{ resource: unknown }>; link?: Array<{ relation: string; url: string }> };
+    for (const e of b.entry ?? []) yield JSON.stringify(e.resource);
+    next = b.link?.find((l) => l.relation === 'next')?.url;
+  }
+}
+
+/**
+ * Test stand-in for a Bulk export until the sandbox's `$export` lands: the same NDJSON, type by type,
+ * from paged searches (types in reverse order, to show the pipeline takes any order).
+ */
+export function searchExport(sb: SandboxHandle, token: string): RunDeps['startExport'] {
+  return async ({ types }): Promise<BulkExport> => ({
+    transactionTime: new Date().toISOString(),
+    files: (async function* () {
+      for (const type of [...types].reverse()) yield { type, lines: searchLines(`${sb.fhirBase}/${type}?_count=1000`, token) };
+    })(),
+  });
+}
