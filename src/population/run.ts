@@ -17,20 +17,21 @@ import type { BatchExecutor } from './thread-pool.ts';
 /** What the export is limited to: the resource types src/fhir reads for a chart, and Patient. */
 export const EXPORT_TYPES: readonly string[] = ['Patient', ...new Set(chartQueries('_').map((q) => q.resourceType))];
 
-export interface BulkFile {
+/** One NDJSON line of the export and the type of the file it came from (bulk-client's NdjsonLine). */
+export interface ExportLine {
   type: string;
-  lines: AsyncIterable<string>;
+  line: string;
 }
 
-export interface BulkExport {
-  /** The server's transactionTime: every change after it is in the next night's `_since` export. */
-  transactionTime: string;
-  files: AsyncIterable<BulkFile>;
-}
+/**
+ * A Bulk export run to completion: yields every line (files in the server's order), returns the
+ * manifest's transactionTime (every change after it is in the next night's `_since` export).
+ */
+export type ExportLines = AsyncGenerator<ExportLine, { transactionTime: string }>;
 
 export interface RunDeps {
   config: PopulationConfig;
-  startExport(opts: { since: string | null; types: readonly string[] }): Promise<BulkExport>;
+  startExport(opts: { since: string | null; types: readonly string[] }): ExportLines;
   /** The Group's size when the server tells it (sizes the shards); undefined → a default. */
   expectedPatients?: () => Promise<number | undefined>;
   /** Access token for the writes (refreshed by the caller when needed). */
@@ -118,12 +119,15 @@ async function exportPhase(deps: RunDeps, dir: RunDir, state: RunState): Promise
   rmSync(dir.shardsDir, { recursive: true, force: true }); // a crash mid-export: start the export again
   const expected = await deps.expectedPatients?.().catch(() => undefined);
   const writer = new ShardWriter(dir.shardsDir, shardCountFor(expected));
-  const exported = await deps.startExport({ since: state.since, types: EXPORT_TYPES });
-  for await (const file of exported.files) {
-    for await (const line of file.lines) await writer.add(file.type, line);
+  const exported = deps.startExport({ since: state.since, types: EXPORT_TYPES });
+  let step = await exported.next();
+  while (!step.done) {
+    await writer.add(step.value.type, step.value.line);
+    step = await exported.next();
   }
+  const { transactionTime } = step.value;
   await writer.close();
-  const next: RunState = { ...state, status: 'scoring', transactionTime: exported.transactionTime, shards: writer.shards, patients: writer.stats.patients };
+  const next: RunState = { ...state, status: 'scoring', transactionTime, shards: writer.shards, patients: writer.stats.patients };
   dir.save(next);
   deps.log.info({ event: 'export-done', lines: writer.stats.lines, patients: writer.stats.patients, unassigned: writer.stats.unassigned, bytes: writer.stats.bytes, shards: writer.shards, ms: Math.round(performance.now() - t0) }, 'bulk export sharded');
   return next;

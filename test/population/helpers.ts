@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { capabilityAllowsTransaction } from '../../src/app/features/write-back/api/write-to-chart.ts';
 import { loadPopulationConfig, type PopulationConfig } from '../../src/population/config.ts';
 import { createProgress } from '../../src/population/progress.ts';
-import { runPopulation, type BulkExport, type RunDeps, type RunReport } from '../../src/population/run.ts';
+import { runPopulation, type RunDeps, type RunReport } from '../../src/population/run.ts';
 import { createThreadPool, withRetries, type BatchExecutor } from '../../src/population/thread-pool.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
 import { authorize, pkcePair, postForm, REDIRECT } from '../sandbox/helpers.ts';
@@ -75,10 +75,11 @@ async function* searchLines(url: string, token: string): AsyncGenerator<string> 
  * from paged searches (types in reverse order, to show the pipeline takes any order).
  */
 export function searchExport(sb: SandboxHandle, token: string): RunDeps['startExport'] {
-  return async ({ types }): Promise<BulkExport> => ({
-    transactionTime: new Date().toISOString(),
-    files: (async function* () {
-      for (const type of [...types].reverse()) yield { type, lines: searchLines(`${sb.fhirBase}/${type}?_count=1000`, token) };
-    })(),
-  });
+  return async function* ({ types }) {
+    const transactionTime = new Date().toISOString();
+    for (const type of [...types].reverse()) {
+      for await (const line of searchLines(`${sb.fhirBase}/${type}?_count=1000`, token)) yield { type, line };
+    }
+    return { transactionTime };
+  };
 }
