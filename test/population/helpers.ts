@@ -1,11 +1,12 @@
 // Helpers of the population tests: a sandbox in-process, a user token by the scripted SMART flow, and
 // a run wired to it (threads executor, logs silenced).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { capabilityAllowsTransaction } from '../../src/app/features/write-back/api/write-to-chart.ts';
 import { loadPopulationConfig, type PopulationConfig } from '../../src/population/config.ts';
+import type { FeedRecord } from '../../src/population/feed.ts';
 import { createProgress } from '../../src/population/progress.ts';
 import { runPopulation, type RunDeps, type RunReport } from '../../src/population/run.ts';
 import { createThreadPool, withRetries, type BatchExecutor } from '../../src/population/thread-pool.ts';
@@ -82,4 +83,20 @@ export function searchExport(sb: SandboxHandle, token: string): RunDeps['startEx
     }
     return { transactionTime };
   };
+}
+
+/** Every Observation Tidemark wrote (identifier urn:tidemark:result), optionally of one engine code. */
+export async function chartIdentities(sb: SandboxHandle, token: string, engineCode?: string): Promise<Array<{ patient: string; identifier: string }>> {
+  const query = engineCode ? `code=${encodeURIComponent(`urn:tidemark:engine|${engineCode}`)}&_count=1000` : '_count=1000';
+  const out: Array<{ patient: string; identifier: string }> = [];
+  for await (const line of searchLines(`${sb.fhirBase}/Observation?${query}`, token)) {
+    const o = JSON.parse(line) as { subject?: { reference?: string }; identifier?: Array<{ system?: string; value?: string }> };
+    const id = o.identifier?.find((i) => i.system === 'urn:tidemark:result')?.value;
+    if (id) out.push({ patient: (o.subject?.reference ?? '').replace(/^Patient\//, ''), identifier: id });
+  }
+  return out;
+}
+
+export function readFeed(file: string): FeedRecord[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as FeedRecord);
 }

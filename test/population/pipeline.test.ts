@@ -1,0 +1,173 @@
+// The population run end to end over real HTTP against a sandbox started here: every patient scored
+// and written, a refused write failing only its patient, a second run the same night adding nothing,
+// new PHQ-9 data reported for exactly the patients it belongs to, and a killed run resumed without
+// double writes.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Resource } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeedRecord } from '../../src/population/feed.ts';
+import { Story } from '../../src/sandbox/patients/builders.ts';
+import { dayAnchor } from '../../src/sandbox/patients/index.ts';
+import { Rng } from '../../src/sandbox/patients/prng.ts';
+import type { SandboxHandle } from '../../src/sandbox/index.ts';
+import { startTestSandbox } from '../sandbox/helpers.ts';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
+import { chartIdentities, readFeed, runWith, searchExport, testConfig, userToken } from './helpers.ts';
+
+const STORIES = ['improving', 'item9', 'lithium', 'longterm', 'messy', 'relapse', 'sparse', 'thyroid'];
+const asOf = new Date().toISOString();
+
+let sb: SandboxHandle;
+let proxy: FaultProxy;
+let token: string;
+
+beforeAll(async () => {
+  sb = await startTestSandbox();
+  proxy = await startFaultProxy(sb.fhirBase);
+  token = await userToken(sb, 'user/*.rs user/Observation.c');
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await sb?.close();
+});
+
+describe('population run over the sandbox', () => {
+  const runsDir = () => config.runsDir;
+  let config: ReturnType<typeof testConfig>;
+  const run = () => runWith({ config, token, startExport: searchExport(sb, token) });
+
+  it('scores every patient; a refused write fails that patient alone, with its reason', async () => {
+    config = testConfig(sb, ['--as-of', asOf, '--fhir-base', proxy.fhirBase]);
+    proxy.rules.push({ status: 422, patients: ['messy'], times: Number.POSITIVE_INFINITY });
+    const { summary, runDir } = await run();
+    proxy.rules.length = 0;
+    expect(summary.patients).toBe(STORIES.length);
+    expect(summary.failed).toBe(1);
+    const failures = readFileSync(runDir.failuresFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(failures).toEqual([{ patientId: 'messy', stage: 'write', reason: expect.stringContaining('422') }]);
+    const feed = readFeed(runDir.feedFile);
+    // Every patient has a first result; the new item-9 positive and the critical lithium lead the feed.
+    expect(feed.map((r) => r.patientId).sort()).toEqual(STORIES);
+    expect(feed[0]!.reasons[0]).toMatch(/^new_(item9|critical_lab)$/);
+    expect(feed.slice(0, 2).map((r) => r.patientId).sort()).toEqual(['item9', 'lithium']);
+    const item9 = feed.find((r) => r.patientId === 'item9')!;
+    expect(item9.newSafety[0]).toMatchObject({ kind: 'phq9_item9', answer: 2, sourceRef: expect.stringMatching(/^QuestionnaireResponse\//) });
+    // Written to the chart: a relapse result for every patient but the refused one.
+    const relapse = await chartIdentities(sb, token, 'relapse_risk');
+    expect([...new Set(relapse.map((r) => r.patient))].sort()).toEqual(STORIES.filter((p) => p !== 'messy'));
+    expect(summary.written).toBeGreaterThan(STORIES.length);
+    expect(existsSync(runDir.shardsDir)).toBe(false);
+  });
+
+  it('the next run writes the patient that failed, and only it appears in the feed', async () => {
+    const { summary, runDir } = await run();
+    expect(summary.failed).toBe(0);
+    expect(readFeed(runDir.feedFile).map((r) => r.patientId)).toEqual(['messy']);
+    expect(proxy.posted.filter((p) => p.patient !== 'messy' && p.patient !== '').length).toBeGreaterThan(0); // from the first run
+  });
+
+  it('a second run the same night writes nothing and reports no change', async () => {
+    const before = await chartIdentities(sb, token);
+    const posted = proxy.posted.length;
+    const { summary, runDir } = await run();
+    expect(summary).toMatchObject({ patients: STORIES.length, failed: 0, changed: 0, written: 0 });
+    expect(readFileSync(runDir.feedFile, 'utf8')).toBe('');
+    expect(proxy.posted.length).toBe(posted); // not even a conditional create was sent
+    expect((await chartIdentities(sb, token)).length).toBe(before.length);
+  });
+
+  it('after new PHQ-9 data for two patients, the run reports exactly those two', async () => {
+    const anchor = dayAnchor(new Date(asOf));
+    const improving = new Story('improving', anchor, new Rng(1));
+    improving.score('phq9', 22, 1);
+    const sparse = new Story('sparse', anchor, new Rng(2));
+    sparse.phq9Response([2, 2, 2, 1, 1, 1, 1, 1, 2], 1);
+    const clinician = await userToken(sb, 'user/Observation.c user/QuestionnaireResponse.c');
+    for (const r of [...improving.resources, ...sparse.resources]) await post(r, clinician);
+    const { summary, runDir } = await run();
+    const feed = readFeed(runDir.feedFile);
+    expect(feed.map((r) => r.patientId).sort()).toEqual(['improving', 'sparse']);
+    const sparseRecord = feed.find((r) => r.patientId === 'sparse')!;
+    expect(sparseRecord.reasons).toContain('new_item9');
+    expect(feed[0]!.patientId).toBe('sparse'); // safety first
+    const improvingRecord = feed.find((r) => r.patientId === 'improving')!;
+    expect(improvingRecord.reasons).toEqual(['level_changed']);
+    expect(improvingRecord.relapse!.direction).toBe('worsened');
+    expect(improvingRecord.relapse!.explanations.length).toBeGreaterThan(0);
+    expect(summary.newItem9Positives).toBe(1);
+    expect(runsDir()).toBeTruthy();
+  });
+});
+
+describe('crash and resume', () => {
+  it('a run killed mid-way resumes from its checkpoint and writes every result exactly once', async () => {
+    const fresh = await startTestSandbox();
+    const slow = await startFaultProxy(fresh.fhirBase);
+    try {
+      const freshToken = await userToken(fresh, 'user/*.rs user/Observation.c');
+      slow.writeDelayMs = 400;
+      const config = testConfig(fresh, ['--as-of', asOf, '--fhir-base', slow.fhirBase, '--batch-size', '1', '--concurrency', '1']);
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/population/run-child.ts'], {
+        env: { ...process.env, RUN_CONFIG: JSON.stringify(config), RUN_TOKEN: freshToken, RUN_SANDBOX: fresh.fhirBase },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // Kill it (SIGKILL: no clean-up) once some patients are checkpointed and the run is not done.
+      const checkpoint = await waitForCheckpoint(config.runsDir, 2);
+      child.kill('SIGKILL');
+      await exited;
+      const journaledBeforeCrash = lines(checkpoint).filter((l) => l.t === 'p').map((l) => l.o.patientId as string);
+      expect(journaledBeforeCrash.length).toBeGreaterThanOrEqual(2);
+      expect(journaledBeforeCrash.length).toBeLessThan(STORIES.length);
+      const postedBefore = slow.posted.length;
+
+      slow.writeDelayMs = 0;
+      const resumed = await runWith({ config: { ...config, resume: 'latest' }, token: freshToken, startExport: () => { throw new Error('a resumed run must not export again'); } });
+      expect(resumed.summary.patients).toBe(STORIES.length);
+      expect(resumed.summary.failed).toBe(0);
+      // Patients journaled before the crash were not scored or written again.
+      const postedAfter = slow.posted.slice(postedBefore).map((p) => p.patient);
+      for (const p of journaledBeforeCrash) expect(postedAfter).not.toContain(p);
+      // One Observation per write identity in the chart, a relapse result for every patient.
+      const all = await chartIdentities(fresh, freshToken);
+      expect(new Set(all.map((o) => o.identifier)).size).toBe(all.length);
+      const relapse = await chartIdentities(fresh, freshToken, 'relapse_risk');
+      expect([...new Set(relapse.map((r) => r.patient))].sort()).toEqual(STORIES);
+      expect(readFeed(resumed.runDir.feedFile).length).toBe(STORIES.length);
+    } finally {
+      await slow.close();
+      await fresh.close();
+    }
+  });
+});
+
+async function post(resource: Resource, bearer: string): Promise<void> {
+  const { id: _id, ...body } = resource as Resource & { id?: string };
+  const res = await fetch(`${sb.fhirBase}/${resource.resourceType}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+}
+
+function lines(file: string): Array<{ t: string; o: { patientId: string } }> {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function waitForCheckpoint(runsDir: string, patients: number): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  const { readdirSync } = await import('node:fs');
+  while (Date.now() < deadline) {
+    for (const id of existsSync(runsDir) ? readdirSync(runsDir) : []) {
+      const file = `${runsDir}/${id}/checkpoint.ndjson`;
+      if (existsSync(file) && lines(file).filter((l) => l.t === 'p').length >= patients) return file;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the run never checkpointed');
+}
+
+export type { FeedRecord };
