@@ -27,8 +27,8 @@ export class Checkpoint {
         this.doneShards.add(e.shard);
         this.partial.delete(e.shard);
       } else if (!this.doneShards.has(e.shard)) {
-        let set = this.partial.get(e.shard);
-        if (!set) this.partial.set(e.shard, (set = new Set()));
+        const set = this.partial.get(e.shard) ?? new Set<string>();
+        this.partial.set(e.shard, set);
         set.add(e.o.patientId);
       }
       if (e.t === 'p') this.patientsDone++;

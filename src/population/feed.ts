@@ -51,7 +51,7 @@ export interface FinalizeInput {
   head: Pick<RunSummary, 'runId' | 'asOf' | 'transactionTime' | 'since' | 'durationMs'>;
 }
 
-/** One pass over the journal; holds only the feed records (changed patients), never a chart. Safety records lead the feed. */
+/** One pass over the journal; holds only the feed records (changed patients) and failures, never a chart. */
 export function finalizeRun(input: FinalizeInput): RunSummary {
   const s: RunSummary = {
     ...input.head,
@@ -67,16 +67,15 @@ export function finalizeRun(input: FinalizeInput): RunSummary {
     written: 0,
     alreadyInChart: 0,
   };
-  const feed: string[] = [];
-  const failures: string[] = [];
-  const later: string[] = [];
+  const feed: FeedRecord[] = [];
+  const failures: Array<{ patientId: string; stage: string; reason: string }> = [];
   for (const o of journaledOutcomes(input.checkpointFile)) {
     s.patients++;
     s.written += o.written;
     s.alreadyInChart += o.existing;
     if (o.failure) {
       s.failed++;
-      failures.push(JSON.stringify({ patientId: o.patientId, stage: o.failure.stage, reason: o.failure.reason }));
+      failures.push({ patientId: o.patientId, stage: o.failure.stage, reason: o.failure.reason });
     }
     if (o.engines.length === 0 && !o.failure) s.noData++;
     else if (!o.failure) s.scored++;
@@ -88,14 +87,25 @@ export function finalizeRun(input: FinalizeInput): RunSummary {
     if (reasons.includes('new_critical_lab')) s.newCriticalLabs++;
     if (reasons.includes('first_result')) s.levelChanged.first++;
     else if (reasons.includes('level_changed')) s.levelChanged[o.relapse!.direction === 'improved' ? 'improved' : 'worsened']++;
-    const record: FeedRecord = { patientId: o.patientId, reasons, relapse: o.relapse, newSafety: o.newSafety };
-    (reasons[0] === 'new_item9' || reasons[0] === 'new_critical_lab' ? feed : later).push(JSON.stringify(record));
+    feed.push({ patientId: o.patientId, reasons, relapse: o.relapse, newSafety: o.newSafety });
   }
-  writeFileSync(input.feedFile, lines([...feed, ...later]), { mode: 0o600 });
-  writeFileSync(input.failuresFile, lines(failures), { mode: 0o600 });
+  // The same order on every run and every executor: safety first, then worsened, then the rest; by id.
+  feed.sort((a, b) => feedRank(a) - feedRank(b) || byId(a.patientId, b.patientId));
+  failures.sort((a, b) => byId(a.patientId, b.patientId));
+  writeFileSync(input.feedFile, lines(feed.map((r) => JSON.stringify(r))), { mode: 0o600 });
+  writeFileSync(input.failuresFile, lines(failures.map((f) => JSON.stringify(f))), { mode: 0o600 });
   writeFileSync(input.summaryFile, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
   return s;
 }
+
+function feedRank(r: FeedRecord): number {
+  if (r.reasons.includes('new_item9')) return 0;
+  if (r.reasons.includes('new_critical_lab')) return 1;
+  if (r.relapse?.direction === 'worsened') return 2;
+  return 3;
+}
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function lines(list: string[]): string {
   return list.length > 0 ? `${list.join('\n')}\n` : '';

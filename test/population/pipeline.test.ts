@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FeedRecord } from '../../src/population/feed.ts';
 import { Story } from '../../src/sandbox/patients/builders.ts';
 import { dayAnchor } from '../../src/sandbox/patients/index.ts';
 import { Rng } from '../../src/sandbox/patients/prng.ts';
@@ -169,5 +168,3 @@ async function waitForCheckpoint(runsDir: string, patients: number): Promise<str
   }
   throw new Error('the run never checkpointed');
 }
-
-export type { FeedRecord };
