@@ -104,7 +104,7 @@ export function buildResultObservation(r: AnyEngineResult, identifierValue: stri
     effectiveDateTime: validDateTime(intel.provenance.generatedAt) ?? validDateTime(response.generatedAt)!,
     ...scoreValue(r),
     interpretation: [interpretationFor(status)],
-    note: [{ text: intel.summary.headline }],
+    note: [{ text: intel.summary.headline }, ...changeNote(intel.change)],
     device: { display: `Tidemark ${engine} engine ${engineVersionOf(response)}` },
   };
   const derived = derivedFrom(r);
@@ -112,6 +112,13 @@ export function buildResultObservation(r: AnyEngineResult, identifierValue: stri
   const components = inputComponents(r);
   if (components.length > 0) obs.component = components;
   return obs;
+}
+
+/** The engine's change explanations (when `previous` was sent) as a second note: the chart keeps why a result moved. */
+function changeNote(change: EngineResponse<EngineName>['intelligence']['change']): Array<{ text: string }> {
+  if (!change || change.explanations.length === 0) return [];
+  const since = change.previousComputedAt ? ` since ${change.previousComputedAt.slice(0, 10)}` : '';
+  return [{ text: `Change${since}: ${change.explanations.join(' ')}`.slice(0, 2000) }];
 }
 
 function scoreValue(r: AnyEngineResult): Pick<Observation, 'valueInteger' | 'valueCodeableConcept'> {
