@@ -120,7 +120,13 @@ export async function loadPanel(fhir: FhirFetchJson, groupId: string, store: Pan
   const keep = <T,>(list: unknown[], read: (r: unknown) => T | null) => list.map(read).filter((x): x is T => x !== null);
   await Promise.all([
     part('group', async () => {
-      const g = group.parse(await fhir(q.group));
+      let raw: unknown;
+      try {
+        raw = await fhir(q.group);
+      } catch (error) {
+        throw new Error(`Group/${groupId} could not be read (${statusOf(error)}): showing every patient this session can read instead.`);
+      }
+      const g = group.parse(raw);
       store.setMembers((g.member ?? []).filter((m) => !m.inactive).map((m) => patientIdOf(m.entity.reference)).filter((x): x is string => !!x));
       onChange(progress);
     }),
@@ -129,4 +135,11 @@ export async function loadPanel(fhir: FhirFetchJson, groupId: string, store: Pan
     part('findings', () => eachPage(fhir, q.findings, (list) => (store.addFindings(keep(list, readFinding)), onChange(progress)), signal)),
   ]);
   return progress;
+}
+
+/** HTTP status of a failed read (fhirclient and fetch errors carry it differently), for messages. */
+function statusOf(error: unknown): string {
+  const e = error as { status?: number; statusCode?: number; message?: string };
+  const status = e.status ?? e.statusCode ?? /\b([45]\d\d)\b/.exec(e.message ?? '')?.[1];
+  return status ? `HTTP ${status}` : 'no answer';
 }

@@ -67,10 +67,10 @@ function PanelCells({ row, onOpen, nowMs }: { row: PanelRow; onOpen: (id: string
       </td>
       <td className="panel-cell">
         {r?.level ? (
-          <>
+          <span className="panel-score">
             <ToneBadge tone={toneOf(r.level)} status={r.level} /> <strong>{r.score ?? '—'}</strong>
             <span className="muted">/100</span>
-          </>
+          </span>
         ) : (
           <span className="muted">Not scored yet</span>
         )}
