@@ -2,16 +2,18 @@
 // one shard at a time → batches of patients → executor (worker threads or BullMQ) → checkpoint →
 // change feed + summary. Resumable: a run directory records its phase; finished shards and patients
 // are skipped; writes are idempotent.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { chartQueries } from '../fhir/read/chart-queries.ts';
+import { fetchAllPages, type FetchJson } from '../fhir/read/queries.ts';
+import { TIDEMARK_RESULT } from '../fhir/terminology.ts';
 import { Checkpoint } from './checkpoint.ts';
 import type { PopulationConfig } from './config.ts';
 import { finalizeRun, type RunSummary } from './feed.ts';
 import type { BatchResult, BatchTask, WriteTarget } from './process-batch.ts';
 import type { Progress } from './progress.ts';
-import { createRunDir, lastSuccessfulRun, listRuns, newRunId, RunDir, type RunState } from './run-dir.ts';
-import { batchesOf, readShard, ShardWriter, shardCountFor } from './shards.ts';
+import { createRunDir, listRuns, newRunId, RunDir, type RunState } from './run-dir.ts';
+import { batchesOf, patientOfLine, readShard, ShardWriter, shardCountFor } from './shards.ts';
 import type { BatchExecutor } from './thread-pool.ts';
 
 /** What the export is limited to: the resource types src/fhir reads for a chart, and Patient. */
@@ -34,6 +36,8 @@ export interface RunDeps {
   startExport(opts: { since: string | null; types: readonly string[] }): ExportLines;
   /** The Group's size when the server tells it (sizes the shards); undefined → a default. */
   expectedPatients?: () => Promise<number | undefined>;
+  /** Authenticated GET of a FHIR URL (relative to the base, or absolute): incremental nights re-read changed charts. */
+  readJson: FetchJson;
   /** Access token for the writes (refreshed by the caller when needed). */
   accessToken(): Promise<string>;
   /** Does the server take transaction Bundles (CapabilityStatement)? */
@@ -84,8 +88,7 @@ function openRun(deps: RunDeps): { dir: RunDir; state: RunState } {
     return { dir: new RunDir(`${config.runsDir}/${found.id}`), state: found };
   }
   const now = deps.now?.() ?? new Date();
-  const since =
-    config.since === 'full' ? null : config.since === 'auto' ? (lastSuccessfulRun(config.runsDir, config.fhirBase, config.groupId)?.transactionTime ?? null) : config.since;
+  const since = config.since === 'full' ? null : config.since === 'auto' ? autoSince(config, now) : config.since;
   const id = newRunId(now);
   const dir = createRunDir(config.runsDir, id);
   const state: RunState = {
@@ -95,7 +98,7 @@ function openRun(deps: RunDeps): { dir: RunDir; state: RunState } {
     groupId: config.groupId,
     startedAt: now.toISOString(),
     asOf: config.asOf ?? now.toISOString(),
-    since: incrementalSupported(since),
+    since,
     transactionTime: null,
     shards: 0,
     patients: 0,
@@ -107,30 +110,86 @@ function openRun(deps: RunDeps): { dir: RunDir; state: RunState } {
 }
 
 /**
- * `_since` exports hold only what changed, so a chart would be incomplete; until changed patients'
- * charts are re-read in full, every night is a full export (see the README's "incremental nights").
+ * An incremental night exports what changed since the last successful run; a full night scores
+ * everyone. `auto` is incremental only while the last full night is less than FULL_EVERY_DAYS old:
+ * scores also move with time alone (days since the last visit or medication change, the sleep
+ * window), which only a full night picks up for patients whose charts did not change.
  */
-function incrementalSupported(_since: string | null): string | null {
-  return null;
+export const FULL_EVERY_DAYS = 7;
+
+function autoSince(config: PopulationConfig, now: Date): string | null {
+  const done = listRuns(config.runsDir, config.fhirBase, config.groupId).filter((r) => r.status === 'done' && r.transactionTime);
+  const lastFull = done.find((r) => r.since === null);
+  if (!lastFull || now.getTime() - Date.parse(lastFull.startedAt) > FULL_EVERY_DAYS * 86_400_000) return null;
+  return done[0]!.transactionTime;
 }
 
 async function exportPhase(deps: RunDeps, dir: RunDir, state: RunState): Promise<RunState> {
   const t0 = performance.now();
   rmSync(dir.shardsDir, { recursive: true, force: true }); // a crash mid-export: start the export again
-  const expected = await deps.expectedPatients?.().catch(() => undefined);
-  const writer = new ShardWriter(dir.shardsDir, shardCountFor(expected));
   const exported = deps.startExport({ since: state.since, types: EXPORT_TYPES });
-  let step = await exported.next();
-  while (!step.done) {
-    await writer.add(step.value.type, step.value.line);
-    step = await exported.next();
+  let writer: ShardWriter;
+  let transactionTime: string;
+  if (state.since === null) {
+    const expected = await deps.expectedPatients?.().catch(() => undefined);
+    writer = new ShardWriter(dir.shardsDir, shardCountFor(expected));
+    transactionTime = await drain(exported, (type, line) => writer.add(type, line));
+  } else {
+    // `_since` gives only what changed: the patients it names (and last night's failures) get their
+    // whole chart read again, with the app's own chart searches.
+    const changed = new Set(lastFailures(deps.config, state));
+    transactionTime = await drain(exported, async (type, line) => {
+      if (type === 'Observation' && line.includes(`"${TIDEMARK_RESULT}"`)) return; // our own results
+      const id = patientOfLine(type, line);
+      if (id) changed.add(id);
+    });
+    writer = new ShardWriter(dir.shardsDir, shardCountFor(changed.size));
+    await readCharts(deps.readJson, [...changed], writer);
   }
-  const { transactionTime } = step.value;
   await writer.close();
   const next: RunState = { ...state, status: 'scoring', transactionTime, shards: writer.shards, patients: writer.stats.patients };
   dir.save(next);
-  deps.log.info({ event: 'export-done', lines: writer.stats.lines, patients: writer.stats.patients, unassigned: writer.stats.unassigned, bytes: writer.stats.bytes, shards: writer.shards, ms: Math.round(performance.now() - t0) }, 'bulk export sharded');
+  deps.log.info({ event: 'export-done', incremental: state.since !== null, lines: writer.stats.lines, patients: writer.stats.patients, unassigned: writer.stats.unassigned, bytes: writer.stats.bytes, shards: writer.shards, ms: Math.round(performance.now() - t0) }, 'bulk export sharded');
   return next;
+}
+
+async function drain(lines: ExportLines, onLine: (type: string, line: string) => Promise<void>): Promise<string> {
+  let step = await lines.next();
+  while (!step.done) {
+    await onLine(step.value.type, step.value.line);
+    step = await lines.next();
+  }
+  return step.value.transactionTime;
+}
+
+/** Each changed patient's whole chart (its Patient and every chart search), a few patients at a time. */
+async function readCharts(readJson: FetchJson, patients: string[], writer: ShardWriter): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < patients.length) {
+      const id = patients[next++]!;
+      await writer.add('Patient', JSON.stringify(await readJson(`Patient/${encodeURIComponent(id)}`)));
+      for (const q of chartQueries(id)) {
+        const { resources } = await fetchAllPages(readJson, q.url);
+        for (const r of resources) await writer.add(q.resourceType, JSON.stringify(r));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, patients.length) }, worker));
+}
+
+/** Patients whose scoring or writing failed in the last finished run: tried again tonight. */
+function lastFailures(config: PopulationConfig, current: RunState): string[] {
+  const last = listRuns(config.runsDir, config.fhirBase, config.groupId).find((r) => r.status === 'done' && r.id !== current.id);
+  if (!last) return [];
+  try {
+    return readFileSync(new RunDir(`${config.runsDir}/${last.id}`).failuresFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { patientId: string }).patientId);
+  } catch {
+    return [];
+  }
 }
 
 async function scorePhase(deps: RunDeps, dir: RunDir, state: RunState): Promise<void> {

@@ -44,6 +44,11 @@ export async function runWith(o: TestRunOptions): Promise<RunReport> {
     return await runPopulation({
       config: o.config,
       startExport: o.startExport,
+      readJson: async (url) => {
+        const res = await fetch(url.startsWith('http') ? url : `${o.config.fhirBase}/${url}`, { headers: { authorization: `Bearer ${o.token}`, accept: 'application/fhir+json' } });
+        if (!res.ok) throw new Error(`${res.status} on read`);
+        return res.json();
+      },
       accessToken: async () => o.token,
       transactions: async () => {
         const res = await fetch(`${o.config.fhirBase}/metadata`, { headers: { accept: 'application/fhir+json' } });
@@ -76,10 +81,11 @@ async function* searchLines(url: string, token: string): AsyncGenerator<string> 
  * from paged searches (types in reverse order, to show the pipeline takes any order).
  */
 export function searchExport(sb: SandboxHandle, token: string): RunDeps['startExport'] {
-  return async function* ({ types }) {
+  return async function* ({ types, since }) {
     const transactionTime = new Date().toISOString();
+    const query = new URLSearchParams({ _count: '1000', ...(since ? { _lastUpdated: `ge${since}` } : {}) });
     for (const type of [...types].reverse()) {
-      for await (const line of searchLines(`${sb.fhirBase}/${type}?_count=1000`, token)) yield { type, line };
+      for await (const line of searchLines(`${sb.fhirBase}/${type}?${query}`, token)) yield { type, line };
     }
     return { transactionTime };
   };

@@ -33,14 +33,16 @@ afterAll(async () => {
 });
 
 describe('population run over the sandbox', () => {
-  const runsDir = () => config.runsDir;
   let config: ReturnType<typeof testConfig>;
-  const run = () => runWith({ config, token, startExport: searchExport(sb, token) });
+  const run = (argv: string[] = []) => runWith({ config: testConfig(sb, [...base, ...argv]), token, startExport: searchExport(sb, token) });
+  let base: string[];
 
   it('scores every patient; a refused write fails that patient alone, with its reason', async () => {
     config = testConfig(sb, ['--as-of', asOf, '--fhir-base', proxy.fhirBase]);
+    base = ['--as-of', asOf, '--fhir-base', proxy.fhirBase, '--runs-dir', config.runsDir];
     proxy.rules.push({ status: 422, patients: ['messy'], times: Number.POSITIVE_INFINITY });
-    const { summary, runDir } = await run();
+    const { summary, runDir, state } = await run();
+    expect(state.since).toBeNull(); // the first night is a full one
     proxy.rules.length = 0;
     expect(summary.patients).toBe(STORIES.length);
     expect(summary.failed).toBe(1);
@@ -60,19 +62,22 @@ describe('population run over the sandbox', () => {
     expect(existsSync(runDir.shardsDir)).toBe(false);
   });
 
-  it('the next run writes the patient that failed, and only it appears in the feed', async () => {
-    const { summary, runDir } = await run();
-    expect(summary.failed).toBe(0);
+  it('the next (incremental) night tries the patient that failed again; only it appears in the feed', async () => {
+    const { summary, runDir, state } = await run();
+    expect(state.since).not.toBeNull();
+    expect(summary).toMatchObject({ patients: 1, failed: 0 });
     expect(readFeed(runDir.feedFile).map((r) => r.patientId)).toEqual(['messy']);
     expect(proxy.posted.filter((p) => p.patient !== 'messy' && p.patient !== '').length).toBeGreaterThan(0); // from the first run
   });
 
-  it('a second run the same night writes nothing and reports no change', async () => {
+  it('a second run the same night, incremental or full, writes nothing and reports no change', async () => {
     const before = await chartIdentities(sb, token);
     const posted = proxy.posted.length;
-    const { summary, runDir } = await run();
-    expect(summary).toMatchObject({ patients: STORIES.length, failed: 0, changed: 0, written: 0 });
-    expect(readFileSync(runDir.feedFile, 'utf8')).toBe('');
+    const incremental = await run();
+    expect(incremental.summary).toMatchObject({ patients: 0, failed: 0, changed: 0, written: 0 }); // our own writes are not changes
+    const full = await run(['--full']);
+    expect(full.summary).toMatchObject({ patients: STORIES.length, failed: 0, changed: 0, written: 0 });
+    for (const r of [incremental, full]) expect(readFileSync(r.runDir.feedFile, 'utf8')).toBe('');
     expect(proxy.posted.length).toBe(posted); // not even a conditional create was sent
     expect((await chartIdentities(sb, token)).length).toBe(before.length);
   });
@@ -86,6 +91,7 @@ describe('population run over the sandbox', () => {
     const clinician = await userToken(sb, 'user/Observation.c user/QuestionnaireResponse.c');
     for (const r of [...improving.resources, ...sparse.resources]) await post(r, clinician);
     const { summary, runDir } = await run();
+    expect(summary.patients).toBe(2); // an incremental night re-reads only the charts that changed
     const feed = readFeed(runDir.feedFile);
     expect(feed.map((r) => r.patientId).sort()).toEqual(['improving', 'sparse']);
     const sparseRecord = feed.find((r) => r.patientId === 'sparse')!;
@@ -96,7 +102,6 @@ describe('population run over the sandbox', () => {
     expect(improvingRecord.relapse!.direction).toBe('worsened');
     expect(improvingRecord.relapse!.explanations.length).toBeGreaterThan(0);
     expect(summary.newItem9Positives).toBe(1);
-    expect(runsDir()).toBeTruthy();
   });
 });
 
