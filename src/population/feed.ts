@@ -32,6 +32,19 @@ export interface RunSummary {
   written: number;
   alreadyInChart: number;
   durationMs: number;
+  /** Where the time went (this process's part of the run; a resumed run counts its own part). */
+  timings: RunTimings;
+}
+
+export interface RunTimings {
+  exportMs: number;
+  /** Wall time of the scoring phase (scoring and writing in parallel). */
+  scoringWallMs: number;
+  /** Summed over batches: time spent scoring, and time spent writing. */
+  scoreMs: number;
+  writeMs: number;
+  /** Peak resident memory of the run's process (threads included), MB. */
+  peakRssMb: number;
 }
 
 export function changeReasons(o: PatientOutcome): ChangeReason[] {
@@ -48,7 +61,7 @@ export interface FinalizeInput {
   feedFile: string;
   failuresFile: string;
   summaryFile: string;
-  head: Pick<RunSummary, 'runId' | 'asOf' | 'transactionTime' | 'since' | 'durationMs'>;
+  head: Pick<RunSummary, 'runId' | 'asOf' | 'transactionTime' | 'since' | 'durationMs' | 'timings'>;
 }
 
 /** One pass over the journal; holds only the feed records (changed patients) and failures, never a chart. */

@@ -60,15 +60,23 @@ export async function runPopulation(deps: RunDeps): Promise<RunReport> {
   const started = performance.now();
   const { dir, state: initial } = openRun(deps);
   let state = initial;
+  const timings = { exportMs: 0, scoringWallMs: 0, scoreMs: 0, writeMs: 0, peakRssMb: 0 };
   log.info({ event: 'run-start', runId: state.id, resumed: state.status !== 'exporting' || config.resume !== undefined, mode: state.mode, since: state.since }, 'population run');
+  let t = performance.now();
   if (state.status === 'exporting') state = await exportPhase(deps, dir, state);
-  if (state.status === 'scoring') await scorePhase(deps, dir, state);
+  timings.exportMs = Math.round(performance.now() - t);
+  t = performance.now();
+  if (state.status === 'scoring') await scorePhase(deps, dir, state, timings);
+  timings.scoringWallMs = Math.round(performance.now() - t);
+  timings.scoreMs = Math.round(timings.scoreMs);
+  timings.writeMs = Math.round(timings.writeMs);
+  timings.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   const summary = finalizeRun({
     checkpointFile: dir.checkpointFile,
     feedFile: dir.feedFile,
     failuresFile: dir.failuresFile,
     summaryFile: dir.summaryFile,
-    head: { runId: state.id, asOf: state.asOf, transactionTime: state.transactionTime, since: state.since, durationMs: Math.round(performance.now() - started) },
+    head: { runId: state.id, asOf: state.asOf, transactionTime: state.transactionTime, since: state.since, durationMs: Math.round(performance.now() - started), timings },
   });
   state = { ...state, status: 'done', finishedAt: (deps.now?.() ?? new Date()).toISOString() };
   dir.save(state);
@@ -192,7 +200,7 @@ function lastFailures(config: PopulationConfig, current: RunState): string[] {
   }
 }
 
-async function scorePhase(deps: RunDeps, dir: RunDir, state: RunState): Promise<void> {
+async function scorePhase(deps: RunDeps, dir: RunDir, state: RunState, timings: { scoreMs: number; writeMs: number }): Promise<void> {
   const checkpoint = new Checkpoint(dir.checkpointFile);
   const target: WriteTarget | null = deps.config.write
     ? { fhirBase: state.fhirBase, accessToken: await deps.accessToken(), transaction: await deps.transactions() }
@@ -217,6 +225,8 @@ async function scorePhase(deps: RunDeps, dir: RunDir, state: RunState): Promise<
           .run(task, target ? { ...target } : null)
           .then((result: BatchResult) => {
             checkpoint.record(shard, result.outcomes);
+            timings.scoreMs += result.scoreMs;
+            timings.writeMs += result.writeMs;
             deps.progress.tick(result.outcomes.length);
             if (--remaining === 0) checkpoint.shardDone(shard);
           })
