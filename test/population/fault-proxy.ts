@@ -23,14 +23,17 @@ export interface FaultProxy {
   /** Delay added to every POST (ms). */
   writeDelayMs: number;
   posted: PostedEntry[];
+  /** Bulk export kick-offs seen. */
+  kickoffs: number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const origin = new URL(target).origin;
-  const state: Omit<FaultProxy, 'fhirBase' | 'close'> = { rules: [], writeDelayMs: 0, posted: [] };
+  const state: Omit<FaultProxy, 'fhirBase' | 'close'> = { rules: [], writeDelayMs: 0, posted: [], kickoffs: 0 };
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
+    if (req.method === 'GET' && /\/\$export(\?|$)/.test(req.url ?? '')) state.kickoffs++;
     if (req.method === 'POST') {
       const text = body.toString('utf8');
       for (const e of entriesOf(text)) state.posted.push(e);

@@ -1,17 +1,19 @@
-// Helpers of the population tests: a sandbox in-process, a user token by the scripted SMART flow, and
-// a run wired to it (threads executor, logs silenced).
+// Helpers of the population-run tests: a sandbox in-process with the dev Backend Services client, a
+// user token by the scripted SMART flow, and a run wired as the CLI wires it (threads, logs silenced).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { capabilityAllowsTransaction } from '../../src/app/features/write-back/api/write-to-chart.ts';
 import { loadPopulationConfig, type PopulationConfig } from '../../src/population/config.ts';
 import type { FeedRecord } from '../../src/population/feed.ts';
 import { createProgress } from '../../src/population/progress.ts';
-import { runPopulation, type RunDeps, type RunReport } from '../../src/population/run.ts';
+import { connect } from '../../src/population/connect.ts';
+import { ensureDevKey, PRIVATE_KEY_FILE } from '../../src/population/dev-key.ts';
+import { runPopulation, type RunReport } from '../../src/population/run.ts';
 import { createThreadPool, withRetries, type BatchExecutor } from '../../src/population/thread-pool.ts';
-import type { SandboxHandle } from '../../src/sandbox/index.ts';
+import type { SandboxHandle, SandboxOptions } from '../../src/sandbox/index.ts';
 import { authorize, pkcePair, postForm, REDIRECT } from '../sandbox/helpers.ts';
+import { startPopulationSandbox } from './fixture.ts';
 
 /** Standalone launch with user scopes (no patient in context): the scripted authorization-code flow. */
 export async function userToken(sb: SandboxHandle, scope: string): Promise<string> {
@@ -23,44 +25,43 @@ export async function userToken(sb: SandboxHandle, scope: string): Promise<strin
   return ((await token.json()) as { access_token: string }).access_token;
 }
 
-export function testConfig(sb: SandboxHandle, argv: string[] = []): PopulationConfig {
-  const runsDir = mkdtempSync(join(tmpdir(), 'tidemark-population-'));
-  return loadPopulationConfig(['--fhir-base', sb.fhirBase, '--runs-dir', runsDir, '--progress', 'none', '--batch-size', '8', ...argv], { LOG_LEVEL: 'silent', POPULATION_BACKOFF_MS: '20' }, 2);
+/** A sandbox for population runs: Group care-team = the eight stories (+ `population` generated), the dev key trusted. */
+export async function startRunSandbox(opts: SandboxOptions = {}): Promise<{ sb: SandboxHandle; keyPath: string }> {
+  const p = await startPopulationSandbox({ population: 0, ...opts });
+  await ensureDevKey(p.keyDir);
+  return { sb: p.sb, keyPath: join(p.keyDir, PRIVATE_KEY_FILE) };
+}
+
+export function testConfig(fhirBase: string, keyPath: string, argv: string[] = []): PopulationConfig {
+  const runsDir = mkdtempSync(join(tmpdir(), 'tidemark-population-runs-'));
+  return loadPopulationConfig(
+    ['--fhir-base', fhirBase, '--key', keyPath, '--runs-dir', runsDir, '--progress', 'none', '--batch-size', '8', ...argv],
+    { LOG_LEVEL: 'silent', POPULATION_BACKOFF_MS: '20' },
+    2,
+  );
 }
 
 export const silentLog = pino({ level: 'silent' });
 
-export interface TestRunOptions {
-  config: PopulationConfig;
-  token: string;
-  startExport: RunDeps['startExport'];
-  executor?: BatchExecutor;
-  fetchTransactions?: boolean;
-}
-
-export async function runWith(o: TestRunOptions): Promise<RunReport> {
-  const executor = o.executor ?? withRetries(createThreadPool(2), o.config.attempts, o.config.backoffMs);
+/** A population run as `npm run score-population` makes it (Backend Services, Bulk export), threads by default. */
+export async function runWith(config: PopulationConfig, executor?: BatchExecutor): Promise<RunReport> {
+  const conn = await connect(config);
+  const own = executor ?? withRetries(createThreadPool(2), config.attempts, config.backoffMs);
   try {
     return await runPopulation({
-      config: o.config,
-      startExport: o.startExport,
-      readJson: async (url) => {
-        const res = await fetch(url.startsWith('http') ? url : `${o.config.fhirBase}/${url}`, { headers: { authorization: `Bearer ${o.token}`, accept: 'application/fhir+json' } });
-        if (!res.ok) throw new Error(`${res.status} on read`);
-        return res.json();
-      },
-      accessToken: async () => o.token,
-      transactions: async () => {
-        const res = await fetch(`${o.config.fhirBase}/metadata`, { headers: { accept: 'application/fhir+json' } });
-        return capabilityAllowsTransaction(await res.json());
-      },
-      executor,
-      mode: 'threads',
+      config,
+      startExport: conn.startExport,
+      expectedPatients: conn.groupSize,
+      readJson: conn.readJson,
+      accessToken: () => conn.auth.token(),
+      transactions: conn.transactions,
+      executor: own,
+      mode: executor ? 'bullmq' : 'threads',
       log: silentLog,
       progress: createProgress('none', silentLog),
     });
   } finally {
-    if (!o.executor) await executor.close();
+    if (!executor) await own.close();
   }
 }
 
@@ -74,21 +75,6 @@ async function* searchLines(url: string, token: string): AsyncGenerator<string> 
     for (const e of b.entry ?? []) yield JSON.stringify(e.resource);
     next = b.link?.find((l) => l.relation === 'next')?.url;
   }
-}
-
-/**
- * Test stand-in for a Bulk export until the sandbox's `$export` lands: the same NDJSON, type by type,
- * from paged searches (types in reverse order, to show the pipeline takes any order).
- */
-export function searchExport(sb: SandboxHandle, token: string): RunDeps['startExport'] {
-  return async function* ({ types, since }) {
-    const transactionTime = new Date().toISOString();
-    const query = new URLSearchParams({ _count: '1000', ...(since ? { _lastUpdated: `ge${since}` } : {}) });
-    for (const type of [...types].reverse()) {
-      for await (const line of searchLines(`${sb.fhirBase}/${type}?${query}`, token)) yield { type, line };
-    }
-    return { transactionTime };
-  };
 }
 
 /** Every Observation Tidemark wrote (identifier urn:tidemark:result), optionally of one engine code. */

@@ -10,22 +10,22 @@ import { Story } from '../../src/sandbox/patients/builders.ts';
 import { dayAnchor } from '../../src/sandbox/patients/index.ts';
 import { Rng } from '../../src/sandbox/patients/prng.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
-import { startTestSandbox } from '../sandbox/helpers.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-import { chartIdentities, readFeed, runWith, searchExport, testConfig, userToken } from './helpers.ts';
+import { chartIdentities, readFeed, runWith, startRunSandbox, testConfig, userToken } from './helpers.ts';
 
 const STORIES = ['improving', 'item9', 'lithium', 'longterm', 'messy', 'relapse', 'sparse', 'thyroid'];
 const asOf = new Date().toISOString();
 
 let sb: SandboxHandle;
+let keyPath: string;
 let proxy: FaultProxy;
 let token: string;
 
 beforeAll(async () => {
-  sb = await startTestSandbox();
+  ({ sb, keyPath } = await startRunSandbox());
   proxy = await startFaultProxy(sb.fhirBase);
   token = await userToken(sb, 'user/*.rs user/Observation.c');
-});
+}, 60_000);
 
 afterAll(async () => {
   await proxy?.close();
@@ -33,13 +33,11 @@ afterAll(async () => {
 });
 
 describe('population run over the sandbox', () => {
-  let config: ReturnType<typeof testConfig>;
-  const run = (argv: string[] = []) => runWith({ config: testConfig(sb, [...base, ...argv]), token, startExport: searchExport(sb, token) });
-  let base: string[];
+  let runsDir: string;
+  const run = (argv: string[] = []) => runWith(testConfig(proxy.fhirBase, keyPath, ['--as-of', asOf, '--runs-dir', runsDir, ...argv]));
 
   it('scores every patient; a refused write fails that patient alone, with its reason', async () => {
-    config = testConfig(sb, ['--as-of', asOf, '--fhir-base', proxy.fhirBase]);
-    base = ['--as-of', asOf, '--fhir-base', proxy.fhirBase, '--runs-dir', config.runsDir];
+    runsDir = testConfig(proxy.fhirBase, keyPath).runsDir;
     proxy.rules.push({ status: 422, patients: ['messy'], times: Number.POSITIVE_INFINITY });
     const { summary, runDir, state } = await run();
     expect(state.since).toBeNull(); // the first night is a full one
@@ -107,14 +105,14 @@ describe('population run over the sandbox', () => {
 
 describe('crash and resume', () => {
   it('a run killed mid-way resumes from its checkpoint and writes every result exactly once', async () => {
-    const fresh = await startTestSandbox();
+    const { sb: fresh, keyPath: freshKey } = await startRunSandbox();
     const slow = await startFaultProxy(fresh.fhirBase);
     try {
-      const freshToken = await userToken(fresh, 'user/*.rs user/Observation.c');
+      const freshToken = await userToken(fresh, 'user/*.rs');
       slow.writeDelayMs = 400;
-      const config = testConfig(fresh, ['--as-of', asOf, '--fhir-base', slow.fhirBase, '--batch-size', '1', '--concurrency', '1']);
+      const config = testConfig(slow.fhirBase, freshKey, ['--as-of', asOf, '--batch-size', '1', '--concurrency', '1']);
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/population/run-child.ts'], {
-        env: { ...process.env, RUN_CONFIG: JSON.stringify(config), RUN_TOKEN: freshToken, RUN_SANDBOX: fresh.fhirBase },
+        env: { ...process.env, RUN_CONFIG: JSON.stringify(config) },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -128,7 +126,9 @@ describe('crash and resume', () => {
       const postedBefore = slow.posted.length;
 
       slow.writeDelayMs = 0;
-      const resumed = await runWith({ config: { ...config, resume: 'latest' }, token: freshToken, startExport: () => { throw new Error('a resumed run must not export again'); } });
+      const exportsBefore = slow.kickoffs;
+      const resumed = await runWith({ ...config, resume: 'latest' });
+      expect(slow.kickoffs).toBe(exportsBefore); // a resumed run does not export again
       expect(resumed.summary.patients).toBe(STORIES.length);
       expect(resumed.summary.failed).toBe(0);
       // Patients journaled before the crash were not scored or written again.

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/population/process-batch.ts';
 import { createQueueExecutor, DEAD_LETTER_QUEUE, redisConnection, startQueueWorker, type DeadLetter } from '../../src/population/queue.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
-import { startTestSandbox } from '../sandbox/helpers.ts';
+import { connect } from '../../src/population/connect.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-import { chartIdentities, readFeed, runWith, searchExport, silentLog, testConfig, userToken } from './helpers.ts';
+import { chartIdentities, readFeed, runWith, silentLog, startRunSandbox, testConfig, userToken } from './helpers.ts';
 
 const asOf = new Date().toISOString();
 let redis: ChildProcess;
@@ -33,24 +33,26 @@ beforeAll(async () => {
   probe.on('error', () => undefined); // refused until redis-server listens; ioredis retries
   await probe.ping();
   probe.disconnect();
-});
+}, 30_000);
 
 afterAll(() => {
   redis?.kill('SIGTERM');
 });
 
+
 interface Setup {
   sb: SandboxHandle;
+  keyPath: string;
   proxy: FaultProxy;
   token: string;
 }
 
 async function setup(): Promise<Setup> {
-  const sb = await startTestSandbox();
+  const { sb, keyPath } = await startRunSandbox();
   const proxy = await startFaultProxy(sb.fhirBase);
   // `relapse`: the first write fails (503), the retry succeeds; `sparse`: every write fails (dead-lettered).
   proxy.rules.push({ status: 503, patients: ['relapse'], times: 1 }, { status: 503, patients: ['sparse'], times: Number.POSITIVE_INFINITY });
-  return { sb, proxy, token: await userToken(sb, 'user/*.rs user/Observation.c') };
+  return { sb, keyPath, proxy, token: await userToken(sb, 'user/*.rs') };
 }
 
 describe('population run on BullMQ', () => {
@@ -58,15 +60,17 @@ describe('population run on BullMQ', () => {
     const [one, many] = await Promise.all([setup(), setup()]);
     const workers: ReturnType<typeof startQueueWorker>[] = [];
     try {
-      const argv = (s: Setup) => ['--as-of', asOf, '--fhir-base', s.proxy.fhirBase, '--batch-size', '1'];
-      const threads = await runWith({ config: testConfig(one.sb, argv(one)), token: one.token, startExport: searchExport(one.sb, one.token) });
+      const argv = ['--as-of', asOf, '--batch-size', '1'];
+      const threads = await runWith(testConfig(one.proxy.fhirBase, one.keyPath, argv));
 
+      const config = testConfig(many.proxy.fhirBase, many.keyPath, [...argv, '--redis-url', redisUrl]);
+      // Two workers, each authenticating itself with the Backend Services key (as `npm run population-worker`).
       for (let i = 0; i < 2; i++) {
-        workers.push(startQueueWorker({ redisUrl, fhirBase: many.proxy.fhirBase, concurrency: 2, accessToken: async () => many.token, process: processBatch, log: silentLog }));
+        const conn = await connect(config);
+        workers.push(startQueueWorker({ redisUrl, fhirBase: config.fhirBase, concurrency: 2, accessToken: () => conn.auth.token(), process: processBatch, log: silentLog }));
       }
-      const config = testConfig(many.sb, [...argv(many), '--redis-url', redisUrl]);
       const executor = await createQueueExecutor({ redisUrl, attempts: config.attempts, backoffMs: config.backoffMs, capacity: 8, log: silentLog });
-      const queued = await runWith({ config, token: many.token, startExport: searchExport(many.sb, many.token), executor }).finally(() => executor.close());
+      const queued = await runWith(config, executor).finally(() => executor.close());
 
       expect(readFeed(queued.runDir.feedFile)).toEqual(readFeed(threads.runDir.feedFile));
       const failures = (r: typeof threads) => r.summary.failed;
@@ -96,5 +100,5 @@ describe('population run on BullMQ', () => {
         await s.sb.close();
       }
     }
-  });
+  }, 120_000);
 });
