@@ -1,24 +1,31 @@
 // The care-team panel in real Chromium: the population run scores the sandbox's Group (twice, with new
 // PHQ-9 data between), then a launch without a patient in context shows the panel with item-9
-// positives first, the change since the previous run, and opens the single-patient view.
+// positives first, the change since the previous run, and opens the single-patient view. The standalone
+// launch with user scopes (view=care-team) shows the same panel.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Story } from '../../src/sandbox/patients/builders.ts';
 import { dayAnchor } from '../../src/sandbox/patients/index.ts';
 import { Rng } from '../../src/sandbox/patients/prng.ts';
+import { ensureDevKey, PRIVATE_KEY_FILE } from '../../src/population/dev-key.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
-import { runWith, searchExport, testConfig, userToken } from '../population/helpers.ts';
+import { runWith, testConfig, userToken } from '../population/helpers.ts';
 import { ARTIFACTS, launchBrowser, startStack, type Stack } from './harness.ts';
 
 let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+  // The population run's dev key, trusted by the sandbox (POPULATION_KEY_DIR), as after a first `npm run score-population`.
+  const keyDir = mkdtempSync(join(tmpdir(), 'tidemark-e2e-key-'));
+  await ensureDevKey(keyDir);
+  [stack, browser] = await Promise.all([startStack({ POPULATION_KEY_DIR: keyDir }), launchBrowser()]);
   const sb = { url: stack.sandboxUrl, fhirBase: stack.fhirBase } as SandboxHandle;
-  const token = await userToken(sb, 'user/*.rs user/Observation.c');
-  const run = () => runWith({ config: testConfig(sb, ['--fhir-base', stack.fhirBase]), token, startExport: searchExport(sb, token) });
+  const runsDir = testConfig(stack.fhirBase, join(keyDir, PRIVATE_KEY_FILE)).runsDir;
+  const run = () => runWith(testConfig(stack.fhirBase, join(keyDir, PRIVATE_KEY_FILE), ['--runs-dir', runsDir]));
   await run();
   // A new, much higher PHQ-9 for `improving`: the next run's result carries the change and its explanation.
   const story = new Story('improving', dayAnchor(new Date()), new Rng(7));
@@ -27,18 +34,19 @@ beforeAll(async () => {
   const res = await fetch(`${stack.fhirBase}/Observation`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(phq9) });
   expect(res.status).toBe(201);
   await run();
-});
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });
 
-async function openPanel(): Promise<Page> {
+async function openPanel(url = `${stack.sandboxUrl}/ehr-launch`): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
-  await page.goto(`${stack.appUrl}/launch/?iss=${encodeURIComponent(stack.fhirBase)}&view=care-team`);
+  // Default: a provider launch, the sandbox EHR's /ehr-launch with no patient.
+  await page.goto(url);
   await page.getByRole('table', { name: 'Care-team panel' }).waitFor();
   await page.waitForFunction(() => document.querySelectorAll('tbody tr').length >= 8);
   return page;
@@ -71,6 +79,12 @@ describe('care-team panel in Chromium', () => {
     expect(await page.locator('.patient-banner, header').first().textContent()).toBeTruthy();
     await page.getByRole('button', { name: /Back to the care-team panel/ }).click();
     await page.getByRole('table', { name: 'Care-team panel' }).waitFor();
+    await page.context().close();
+  });
+
+  it('a standalone launch with user scopes shows the same panel', async () => {
+    const page = await openPanel(`${stack.appUrl}/launch/?iss=${encodeURIComponent(stack.fhirBase)}&view=care-team`);
+    await expect.poll(() => page.locator('tbody tr').first().locator('a').textContent()).toBe('Jonah Whitfield');
     await page.context().close();
   });
 });

@@ -63,7 +63,7 @@ function PanelCells({ row, onOpen, nowMs }: { row: PanelRow; onOpen: (id: string
         {row.item9 && <span className="badge badge--critical panel-flag">Item 9 positive · {ageText(row.item9.atMs, nowMs)}</span>}
         {row.criticalLab && <span className="badge badge--critical panel-flag" title={row.criticalLab.text}>Critical lab · {ageText(row.criticalLab.atMs, nowMs)}</span>}
         {row.item9Earlier && <span className="badge badge--concern panel-flag">Item 9 positive {ageText(row.item9Earlier.atMs, nowMs)}</span>}
-        {!row.item9 && !row.criticalLab && !row.item9Earlier && <span className="muted">None recorded</span>}
+        {!row.item9 && !row.criticalLab && !row.item9Earlier && <span className="muted">No finding written</span>}
       </td>
       <td className="panel-cell">
         {r?.level ? (
