@@ -50,7 +50,8 @@ export async function connect(config: PopulationConfig): Promise<Connection> {
     auth,
     readJson,
     startExport: ({ since, types }) =>
-      bulkExport({ fhirBase: config.fhirBase, auth, group: config.groupId, types: [...types], ...(since ? { since } : {}) }) as ExportLines,
+      // Polls at most every 5 s unless the server's Retry-After asks for longer (a night's export is minutes, not hours).
+      bulkExport({ fhirBase: config.fhirBase, auth, group: config.groupId, types: [...types], ...(since ? { since } : {}), minPollMs: 500, maxPollMs: 5000 }) as ExportLines,
     async transactions() {
       const res = await fetch(`${config.fhirBase}/metadata`, { headers: { accept: 'application/fhir+json' } });
       return res.ok ? capabilityAllowsTransaction(await res.json()) : true;
