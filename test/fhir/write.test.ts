@@ -76,7 +76,8 @@ describe('engine results → FHIR Observations', () => {
       for (const e of bundle.entry!) {
         expect(() => validateResource(e.resource!)).not.toThrow();
         expect(e.request).toMatchObject({ method: 'POST', url: 'Observation' });
-        expect(e.request!.ifNoneExist).toBe(new URLSearchParams({ identifier: `${TIDEMARK_RESULT}|${e.resource!.identifier![0]!.value}` }).toString());
+        // The identifier, narrowed to the subject (the same match; the server searches one patient).
+        expect(e.request!.ifNoneExist).toBe(new URLSearchParams({ identifier: `${TIDEMARK_RESULT}|${e.resource!.identifier![0]!.value}`, subject: e.resource!.subject!.reference! }).toString());
       }
     }
   });

@@ -251,15 +251,19 @@ export function transactionBundle(observations: readonly Observation[]): Bundle<
     entries.push({
       fullUrl: `urn:uuid:${uuidFromHash(value)}`,
       resource: obs,
-      request: { method: 'POST', url: 'Observation', ifNoneExist: ifNoneExistFor(value) },
+      request: { method: 'POST', url: 'Observation', ifNoneExist: ifNoneExistFor(value, obs.subject?.reference) },
     });
   }
   return { resourceType: 'Bundle', type: 'transaction', entry: entries };
 }
 
-/** The If-None-Exist query of one written Observation (URLSearchParams-encoded). */
-export function ifNoneExistFor(identifierValue: string): string {
-  return new URLSearchParams({ identifier: `${TIDEMARK_RESULT}|${identifierValue}` }).toString();
+/**
+ * The If-None-Exist query of one written Observation (URLSearchParams-encoded). With the subject the
+ * match is the same (the identity already hashes the patient) but the server searches one patient's
+ * Observations, not every Observation it holds.
+ */
+export function ifNoneExistFor(identifierValue: string, subject?: string): string {
+  return new URLSearchParams({ identifier: `${TIDEMARK_RESULT}|${identifierValue}`, ...(subject ? { subject } : {}) }).toString();
 }
 
 /** For servers without transactions: each entry as an individual conditional create. */
