@@ -162,6 +162,11 @@ async function careTeamScreen(sb: Sandbox) {
 
 async function main(): Promise<void> {
   const figures: Record<string, unknown> = { N, cores };
+  // Each figure is printed as soon as it is measured (a long run still shows what it got), then all.
+  const record = (key: string, value: unknown) => {
+    figures[key] = value;
+    console.log(`${key}: ${JSON.stringify(value)}`);
+  };
   const sizes = N > 1000 ? [1000, N] : [N];
   const memory: Record<string, number> = {};
   let big: Sandbox | undefined;
@@ -175,22 +180,22 @@ async function main(): Promise<void> {
     }
     big = sb;
     const one = scorePopulation(sb, ['--no-write', '--full', '--concurrency', '1']);
-    figures.scoring = [scoringFigures('one worker thread', one), scoringFigures(`all cores (${cores} threads)`, all), await bullmqFigures(sb)];
+    record('scoring', [scoringFigures('one worker thread', one), scoringFigures(`all cores (${cores} threads)`, all), await bullmqFigures(sb)]);
   }
-  figures['peak memory of the run, MB'] = memory;
+  record('peak memory of the run, MB', memory);
   if (big) {
     const night = scorePopulation(big, ['--full', '--concurrency', String(cores)]);
-    figures['first night with writes'] = {
+    record('first night with writes', {
       patients: night.patients,
       written: night.written,
       'wall time, s': Math.round(night.wallMs / 100) / 10,
       'results written/s (scoring + writing phase)': perSec(night.written, night.timings.scoringWallMs),
       'write requests time, summed over threads, s': Math.round(night.timings.writeMs / 100) / 10,
       peakRssMb: night.timings.peakRssMb,
-    };
+    });
     const again = scorePopulation(big, ['--full', '--concurrency', String(cores)]);
-    figures['second full night (nothing new to write)'] = { 'wall time, s': Math.round(again.wallMs / 100) / 10, written: again.written };
-    figures['care-team screen'] = await careTeamScreen(big);
+    record('second full night (nothing new to write)', { 'wall time, s': Math.round(again.wallMs / 100) / 10, written: again.written });
+    record('care-team screen', await careTeamScreen(big));
   }
   console.log(JSON.stringify(figures, null, 2));
 }
