@@ -48,7 +48,8 @@ const code = (c: string) => `${TIDEMARK_ENGINE}|${c}`;
 export const panelQueries = (groupId: string) => ({
   group: `Group/${encodeURIComponent(groupId)}`,
   patients: `Patient?${new URLSearchParams({ _count: String(PANEL_PARAMS.pageSize), _elements: 'name,birthDate,gender,identifier' })}`,
-  results: `Observation?${new URLSearchParams({ code: code(ENGINE_CODES.relapse.code), _sort: '-date', _count: String(PANEL_PARAMS.pageSize) })}`,
+  // Unsorted: the panel orders rows itself, and a server-side sort over the population costs every page.
+  results: `Observation?${new URLSearchParams({ code: code(ENGINE_CODES.relapse.code), _count: String(PANEL_PARAMS.pageSize) })}`,
   findings: `Observation?${new URLSearchParams({ code: [FINDING_CODES.item9, FINDING_CODES.criticalLab].map(code).join(','), _count: String(PANEL_PARAMS.pageSize) })}`,
 });
 
