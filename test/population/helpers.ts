@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadPopulationConfig, type PopulationConfig } from '../../src/population/config.ts';
 import type { FeedRecord } from '../../src/population/feed.ts';
 import { createProgress } from '../../src/population/progress.ts';
@@ -44,7 +44,7 @@ export function testConfig(fhirBase: string, keyPath: string, argv: string[] = [
 export const silentLog = pino({ level: 'silent' });
 
 /** A population run as `npm run score-population` makes it (Backend Services, Bulk export), threads by default. */
-export async function runWith(config: PopulationConfig, executor?: BatchExecutor): Promise<RunReport> {
+export async function runWith(config: PopulationConfig, executor?: BatchExecutor, log: Logger = silentLog): Promise<RunReport> {
   const conn = await connect(config);
   const own = executor ?? withRetries(createThreadPool(2), config.attempts, config.backoffMs);
   try {
@@ -57,8 +57,8 @@ export async function runWith(config: PopulationConfig, executor?: BatchExecutor
       transactions: conn.transactions,
       executor: own,
       mode: executor ? 'bullmq' : 'threads',
-      log: silentLog,
-      progress: createProgress('none', silentLog),
+      log,
+      progress: createProgress(log === silentLog ? 'none' : 'log', log),
     });
   } finally {
     if (!executor) await own.close();

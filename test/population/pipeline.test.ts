@@ -10,6 +10,7 @@ import { Story } from '../../src/sandbox/patients/builders.ts';
 import { dayAnchor } from '../../src/sandbox/patients/index.ts';
 import { Rng } from '../../src/sandbox/patients/prng.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
+import { createRunLogger } from '../../src/population/progress.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { chartIdentities, readFeed, runWith, startRunSandbox, testConfig, userToken } from './helpers.ts';
 
@@ -100,6 +101,19 @@ describe('population run over the sandbox', () => {
     expect(improvingRecord.relapse!.direction).toBe('worsened');
     expect(improvingRecord.relapse!.explanations.length).toBeGreaterThan(0);
     expect(summary.newItem9Positives).toBe(1);
+  });
+});
+
+describe('logs', () => {
+  it('a run logs counts and timings, never a patient id, name or clinical value', async () => {
+    const lines: string[] = [];
+    const log = createRunLogger('debug', { write: (line: string) => void lines.push(line) });
+    const { summary } = await runWith(testConfig(sb.fhirBase, keyPath, ['--as-of', asOf, '--full', '--no-write']), undefined, log);
+    expect(summary.patients).toBe(STORIES.length);
+    expect(lines.length).toBeGreaterThan(2);
+    const text = lines.join('\n');
+    for (const id of STORIES) expect(text).not.toContain(id);
+    for (const phi of ['Patient/', 'Whitfield', 'Okafor', 'item 9', 'PHQ', 'sertraline', 'Bearer']) expect(text).not.toContain(phi);
   });
 });
 
