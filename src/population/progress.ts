@@ -34,11 +34,12 @@ function barProgress(): Progress {
     etaBuffer: 50,
     stream: process.stderr,
   });
-  const t0 = performance.now();
+  let t0 = 0;
   let base = 0;
   let value = 0;
   return {
     start(total, done) {
+      t0 = performance.now();
       base = done;
       value = done;
       bar.start(total, done, { rate: '0' });
