@@ -80,8 +80,8 @@ function bodyRows() {
 describe('care-team panel', () => {
   it('lists the Group with the item-9 positive first, then by risk, with the change and its explanation', async () => {
     render(<CareTeamApp fhir={fhirServer()} groupId="care-team" layerFor={layerFor} now={() => NOW} />);
-    await waitFor(() => expect(bodyRows()).toHaveLength(3));
-    await waitFor(() => expect(within(bodyRows()[0]!).getByRole('link').textContent).toBe('Cleo Itemnine'));
+    await waitFor(() => expect(bodyRows()).toHaveLength(3), { timeout: 15_000 });
+    await waitFor(() => expect(within(bodyRows()[0]!).getByRole('link').textContent).toBe('Cleo Itemnine'), { timeout: 15_000 });
     expect(within(bodyRows()[0]!).getByText(/Item 9 positive/)).toBeInTheDocument();
     const ada = bodyRows().find((r) => within(r).queryByRole('link', { name: 'Ada Rising' }))!;
     expect(ada.textContent).toMatch(/▲/);
@@ -91,19 +91,19 @@ describe('care-team panel', () => {
 
   it('filters keep the item-9 positive; a part that cannot be read is named and the rest shows', async () => {
     render(<CareTeamApp fhir={fhirServer(['Group/care-team'])} groupId="care-team" layerFor={layerFor} now={() => NOW} />);
-    await waitFor(() => expect(bodyRows()).toHaveLength(3));
+    await waitFor(() => expect(bodyRows()).toHaveLength(3), { timeout: 15_000 });
     expect(screen.getByRole('alert').textContent).toMatch(/Could not read the care-team Group.*showing every patient/);
     await userEvent.click(screen.getByRole('checkbox', { name: 'Changed since previous run' }));
-    await waitFor(() => expect(bodyRows().map((r) => within(r).getByRole('link').textContent)).toEqual(['Cleo Itemnine', 'Ada Rising']));
+    await waitFor(() => expect(bodyRows().map((r) => within(r).getByRole('link').textContent)).toEqual(['Cleo Itemnine', 'Ada Rising']), { timeout: 15_000 });
   });
 
   it('choosing a patient opens the single-patient view and Back returns to the panel', async () => {
     render(<CareTeamApp fhir={fhirServer()} groupId="care-team" layerFor={layerFor} now={() => NOW} />);
-    await waitFor(() => expect(bodyRows()).toHaveLength(3));
+    await waitFor(() => expect(bodyRows()).toHaveLength(3), { timeout: 15_000 });
     fireEvent.click(screen.getByRole('link', { name: 'Ben Steady' }));
     expect(new URL(window.location.href).searchParams.get('patient')).toBe('b');
     await userEvent.click(await screen.findByRole('button', { name: /Back to the care-team panel/ }));
     expect(new URL(window.location.href).searchParams.get('patient')).toBeNull();
-    await waitFor(() => expect(bodyRows()).toHaveLength(3));
+    await waitFor(() => expect(bodyRows()).toHaveLength(3), { timeout: 15_000 });
   });
 });
