@@ -1,6 +1,7 @@
 // Endpoint-specific response fields. Objects are not strict: a remote engine of the same contract
 // may add fields (the contract promises additive changes only), and we keep what we know.
 import { z } from 'zod';
+import { safetyFinding } from './common.ts';
 import { confidenceLevel, intelligenceBlock } from './intelligence.ts';
 
 const finite = z.number().finite();
@@ -25,18 +26,17 @@ export const clinicalMeasure = z.object({
   remission: z.boolean().nullable(),
   clinicallyImportantChange: z.boolean(),
   explanation: z.string(),
+  /**
+   * Tidemark extensions. responseStatus: response (≥50 % drop), partial response (25–49 %), no
+   * response, or worsening, from an episode baseline at or above the case threshold (null below it).
+   * recurrence: the current episode began after a score in the remission range (its baseline is the
+   * index score of the new episode).
+   */
+  responseStatus: z.enum(['response', 'partial_response', 'non_response', 'worsening']).nullable().optional(),
+  recurrence: z.object({ remissionScore: finite, remissionAt: z.string(), sourceRef: z.string().optional() }).nullable().optional(),
 });
 export type ClinicalMeasure = z.infer<typeof clinicalMeasure>;
 
-/** Tidemark extension: a positive PHQ-9 item 9 (thoughts of self-harm) — never hidden. */
-export const safetyFinding = z.object({
-  kind: z.literal('phq9_item9'),
-  answer: finite,
-  at: z.string(),
-  sourceRef: z.string().optional(),
-  message: z.string(),
-});
-export type SafetyFinding = z.infer<typeof safetyFinding>;
 
 const baseResponse = {
   generatedAt: z.string(),

@@ -1,5 +1,9 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+
+// findBy*/waitFor wait up to 5 s (default 1 s): the CI machine is shared (2 cores), and a loaded machine
+// must not turn a slow render into a failure. A missing element still fails, only later.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => cleanup());
