@@ -59,6 +59,10 @@ export const moduleSignal = z.object({
   summaryLine: z.string(),
   sourceRef: z.string().nullable(),
   observedAt: z.string().nullable(),
+  /** Tidemark extension: the chart readings this signal compared (assessments before/after, the lab reading). */
+  evidenceRefs: z.array(z.string()).optional(),
+  /** Tidemark extension: response reading of a medication signal (from a baseline ≥ the case threshold). */
+  responseStatus: z.enum(['response', 'partial_response', 'non_response', 'worsening', 'too_early']).optional(),
 });
 export type ModuleSignal = z.infer<typeof moduleSignal>;
 
@@ -152,5 +156,12 @@ export const relapseResponse = z.object({
   recommendation: z.string(),
   sourceCount: z.int().min(0),
   measures: z.array(clinicalMeasure).default([]),
+  /**
+   * Tidemark extensions. symptomStatus: where the symptoms stand beside the score ("in remission",
+   * "recurrence after remission", "not in remission — non-response …"). levelReason: why the level
+   * differs from the score's band (a symptom rule sets a floor or a ceiling), else null.
+   */
+  symptomStatus: z.string().optional(),
+  levelReason: z.string().nullable().optional(),
 });
 export type RelapseResponse = z.infer<typeof relapseResponse>;

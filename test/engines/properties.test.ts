@@ -257,11 +257,21 @@ describe('relapse monotonicity', () => {
     );
   });
 
-  it('shorter sleep never lowers the relapse score', () => {
+  it('shorter sleep (up to 9 h) never lowers the relapse score', () => {
     fc.assert(
-      fc.property(base, fc.double({ min: 0, max: 24, noNaN: true }), fc.double({ min: 0, max: 24, noNaN: true }), (b, x, y) => {
+      fc.property(base, fc.double({ min: 0, max: 9, noNaN: true }), fc.double({ min: 0, max: 9, noNaN: true }), (b, x, y) => {
         const [short, long] = x <= y ? [x, y] : [y, x];
         expect(score({ ...b, sleep: short })).toBeGreaterThanOrEqual(score({ ...b, sleep: long }));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('longer sleep beyond 9 h (hypersomnia) never lowers the relapse score', () => {
+    fc.assert(
+      fc.property(base, fc.double({ min: 9, max: 24, noNaN: true }), fc.double({ min: 9, max: 24, noNaN: true }), (b, x, y) => {
+        const [short, long] = x <= y ? [x, y] : [y, x];
+        expect(score({ ...b, sleep: long })).toBeGreaterThanOrEqual(score({ ...b, sleep: short }));
       }),
       { numRuns: RUNS },
     );
