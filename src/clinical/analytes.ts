@@ -53,6 +53,8 @@ export interface Analyte {
   lowTone?: LabTone;
   criticalHighText?: string;
   criticalLowText?: string;
+  /** Finer wording below the critical low limit, lowest band first (e.g. severe vs moderate neutropenia). */
+  criticalLowBands?: readonly { below: number; text: string }[];
   /** Extra sentence when the patient takes the drug (explicitly, or its level is charted). */
   drugNotes?: Partial<Record<DrugKey, { high?: string; low?: string }>>;
 }
@@ -210,7 +212,8 @@ export const ANALYTES: readonly Analyte[] = [
     critical: { low: { value: 1.0, inclusive: false }, source: 'clozapine label ANC table (interrupt therapy below 1000/µL)' },
     low: 'low ANC is the key clozapine and carbamazepine safety signal — neutropenia raises infection risk.',
     lowTone: 'concern',
-    criticalLowText: 'ANC below 1.0 ×10³/µL is moderate-to-severe neutropenia — infection risk; clozapine is interrupted at this level (clozapine label).',
+    criticalLowText: 'ANC 0.5–0.99 ×10³/µL is moderate neutropenia — infection risk; clozapine is interrupted at this level (clozapine label).',
+    criticalLowBands: [{ below: 0.5, text: 'ANC below 0.5 ×10³/µL is severe neutropenia — high infection risk; clozapine is interrupted (clozapine label).' }],
     drugNotes: { carbamazepine: { low: 'On carbamazepine: agranulocytosis and aplastic anemia are boxed warnings (FDA label).' } },
   },
   {
@@ -362,6 +365,9 @@ export function normUnit(u: string): string {
     .toLowerCase()
     .replace(/[µμ]/g, 'u')
     .replace(/\s+/g, '')
+    .replace(/×/g, 'x')
+    .replace(/10³/g, '10*3')
+    .replace(/10⁹/g, '10*9')
     .replace(/\{1\.73_m2\}|1\.73m\^?2|1\.73sqm/g, '1.73m2')
     .replace(/[[\]]/g, '')
     .replace(/\^/g, '*')
@@ -438,7 +444,9 @@ export function criticalOf(a: Analyte, value: number, ctx: { benignEthnicNeutrop
     return {
       direction: 'low',
       limit: formatLimit(low, 'low', a.unitDisplay),
-      text: ben ? 'ANC below 0.5 ×10³/µL is severe neutropenia even with benign ethnic neutropenia (clozapine label BEN table).' : (a.criticalLowText ?? `${a.label} critically low.`),
+      text: ben
+        ? 'ANC below 0.5 ×10³/µL is severe neutropenia even with benign ethnic neutropenia (clozapine label BEN table).'
+        : (a.criticalLowBands?.find((b) => value < b.below)?.text ?? a.criticalLowText ?? `${a.label} critically low.`),
       source: ben ? 'clozapine label ANC table (benign ethnic neutropenia)' : c.source,
     };
   }

@@ -133,7 +133,8 @@ function continues(c: Course, t: number): boolean {
   const last = c.current;
   const lastStart = epochOf(last.prescribedAt)!;
   const stop = epochOf(last.stoppedAt);
-  if (stop !== null && t - stop > STOP_GRACE_DAYS * DAY) return false;
+  // A charted stop decides: the next order continues the course when it starts within the grace period.
+  if (stop !== null) return t - stop <= STOP_GRACE_DAYS * DAY;
   if (ACTIVE_ORDER_STATUSES.has(last.status.toLowerCase())) return true;
   return t - lastStart <= MAX_ORDER_GAP_DAYS * DAY;
 }

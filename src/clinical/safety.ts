@@ -13,7 +13,9 @@ export interface Item9Answer {
   at: string | null;
   /** "Observation/…" or "QuestionnaireResponse/…". */
   sourceRef: string;
-  form: 'observation' | 'panel-component' | 'questionnaire-response' | 'assessment';
+  form: 'observation' | 'panel-component' | 'questionnaire-response' | 'assessment' | 'total';
+  /** form 'total': the PHQ-9 total that implies the answer (items 1–8 add up to 24 at most, so 25–27 needs item 9 ≥ total − 24). */
+  impliedBy?: number;
   /** The resource's status as charted (final, preliminary, in-progress, amended …). */
   status: string;
   /** Other resources holding the same answer (e.g. a QuestionnaireResponse and its panel). */
@@ -69,7 +71,7 @@ export interface SafetyChartInput {
   /** Every item-9 answer collected while mapping, before completeness checks. */
   item9Answers?: readonly Item9Answer[];
   /** Scored administrations; their item-9 answers are read too (charts mapped elsewhere). */
-  assessments?: readonly { instrumentId: string; instrumentName: string; createdAt: string; items?: readonly { id: string; index?: number; score: number }[]; sourceRef?: string }[];
+  assessments?: readonly { instrumentId: string; instrumentName: string; score: number; createdAt: string; items?: readonly { id: string; index?: number; score: number }[]; sourceRef?: string }[];
   labs?: readonly { observedAt?: string; results: { biomarkers: readonly LabReadingLike[] } }[];
   prescriptions?: readonly { medicationName: string; rxnorm?: string; status: string; stoppedAt?: string }[];
   benignEthnicNeutropenia?: boolean;
@@ -97,13 +99,18 @@ function epochOf(at: string | null): number {
   return Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
 }
 
+/** The highest total items 1–8 of the PHQ-9 can reach (8 × 3): a higher total needs a positive item 9. */
+export const PHQ9_TOTAL_WITHOUT_ITEM9 = 24;
+
 /** Plain item-9 message: the answer, its wording, the date and what to do. */
-export function item9Message(answer: number, at: string | null, current = true): string {
+export function item9Message(answer: number, at: string | null, current = true, impliedBy?: number): string {
   const day = at ? at.slice(0, 10) : 'an undated entry';
   const answered =
-    Number.isInteger(answer) && answer >= 0 && answer <= 3
-      ? `answered ${answer} of 3 ("${ANSWER_LABELS[answer]}")`
-      : `answered ${answer} (outside the 0–3 answer scale; check the source)`;
+    impliedBy !== undefined
+      ? `at least ${answer} of 3 ("${ANSWER_LABELS[answer] ?? answer}"), implied by a PHQ-9 total of ${impliedBy} (items 1–8 reach ${PHQ9_TOTAL_WITHOUT_ITEM9} at most)`
+      : Number.isInteger(answer) && answer >= 0 && answer <= 3
+        ? `answered ${answer} of 3 ("${ANSWER_LABELS[answer]}")`
+        : `answered ${answer} (outside the 0–3 answer scale; check the source)`;
   return `PHQ-9 item 9 (thoughts of self-harm): ${answered} on ${day} — ${current ? 'review now' : 'an earlier positive answer; keep suicide risk under review'}.`;
 }
 
@@ -114,6 +121,8 @@ export function item9AnswersOfAssessments(assessments: SafetyChartInput['assessm
     if (instrumentKeyOf(a.instrumentId) !== 'phq9' && instrumentKeyOf(a.instrumentName) !== 'phq9') continue;
     const item = a.items?.find((i) => isItem9(i));
     if (item) out.push({ answer: item.score, at: a.createdAt, sourceRef: a.sourceRef ?? '', form: 'assessment', status: 'final' });
+    else if (a.score > PHQ9_TOTAL_WITHOUT_ITEM9 && a.score <= 27)
+      out.push({ answer: a.score - PHQ9_TOTAL_WITHOUT_ITEM9, at: a.createdAt, sourceRef: a.sourceRef ?? '', form: 'total', status: 'final', impliedBy: a.score });
   }
   return out;
 }
@@ -147,7 +156,7 @@ export function item9Findings(summary: Item9Summary | null): Item9Finding[] {
       answer: p.answer,
       at: p.at ?? '',
       ...(p.sourceRef ? { sourceRef: p.sourceRef } : {}),
-      message: item9Message(p.answer, p.at, current),
+      message: item9Message(p.answer, p.at, current, p.impliedBy),
       answerText: answerLabel(p.answer),
       current,
       ...(FINAL.has(p.status) ? {} : { status: p.status }),

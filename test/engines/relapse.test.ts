@@ -14,11 +14,11 @@ describe('relapse rules', () => {
   });
 
   it('a saturated symptom factor scores 38, and a severe PHQ-9 (≥ 20) sets the level to high on its own', () => {
-    const r = run({ assessments: [phq(5, '2026-05-01'), phq(27, '2026-06-01')] });
+    const r = run({ assessments: [phq(5, '2026-05-01'), phq(20, '2026-06-01')] });
     expect(r.factors[0]!.points).toBe(38);
     expect(r.score).toBe(38); // the score keeps its value …
     expect(r.level).toBe('high'); // … the symptom rule sets a floor on the level
-    expect(r.levelReason).toBe('PHQ-9 27 is severe (≥ 20): the level is at least high.');
+    expect(r.levelReason).toBe('PHQ-9 20 is severe (≥ 20): the level is at least high.');
     expect(r.intelligence.summary.requiresClinicianReview).toBe(true);
     expect(r.recommendation).toBe('Flag for prompt clinician review; consider outreach before the next scheduled visit.');
   });

@@ -7,6 +7,7 @@ import {
   analyteForName,
   clozapineAncAction,
   criticalLab,
+  criticalOf,
   drugKeysOf,
   referenceFlagOf,
   referenceText,
@@ -222,7 +223,8 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     const dirWord = direction === 'high' ? 'elevated' : direction === 'low' ? 'low' : 'critical';
     const rel = direction && analyte ? analyte[direction] : undefined;
     let text: string;
-    if (crit && crit.direction !== 'critical') text = (direction === 'high' ? analyte?.criticalHighText : analyte?.criticalLowText) ?? `critical value — ${rel ?? 'outside the critical limit'}`;
+    const critReading = crit && crit.direction !== 'critical' && analyte && canonical ? criticalOf(analyte, canonical.value, { benignEthnicNeutropenia: ben }) : null;
+    if (critReading) text = critReading.text;
     else if (crit) text = rel ? `critical value — ${rel}` : 'flagged critical by the lab; no psychiatric relevance rule for this analyte.';
     else text = rel ?? (analyte ? `${dirWord} ${analyte.label} — outside the reference range; no specific psychiatric rule for this direction.` : `flagged ${flag} by the lab; no psychiatric relevance rule for this analyte.`);
     const extra: string[] = [];
@@ -236,7 +238,8 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     }
     const valueText = value !== null ? fmt(value, 3) : b.value === null ? 'no value' : String(b.value);
     const unitText = b.unit ? ` ${b.unit}` : '';
-    const refText = b.referenceRange ? ` (ref ${b.referenceRange})` : builtIn ? ` (standard reference ${referenceText(analyte!)})` : '';
+    const converted = builtIn && !canonical!.assumed && Math.abs(canonical!.value - value!) > 1e-9 ? `= ${fmt(canonical!.value, 3)} ${analyte!.unitDisplay}; ` : '';
+    const refText = b.referenceRange ? ` (ref ${b.referenceRange})` : builtIn ? ` (${converted}standard reference ${referenceText(analyte!)})` : '';
     const why = crit && crit.direction !== 'critical'
       ? `beyond the critical limit ${crit.limit}`
       : builtIn

@@ -9,6 +9,7 @@ import {
   importantChangeOf as clinicalImportantChange,
   instrumentByKey,
   instrumentKeyOf,
+  PHQ9_TOTAL_WITHOUT_ITEM9,
   isItem9,
   item9Message,
   responseOf,
@@ -227,9 +228,11 @@ export function item9Findings(series: readonly InstrumentSeries[]): Item9Finding
   for (let i = phq.points.length - 1; i >= 0; i--) {
     const p = phq.points[i]!;
     const items = p.source.items;
-    if (!items) continue;
     let answer = -1;
-    for (const it of items) if (isItem9(it) && it.score > answer) answer = it.score;
+    if (items) for (const it of items) if (isItem9(it) && it.score > answer) answer = it.score;
+    // A total above 24 needs a positive item 9 (items 1–8 reach 24 at most), charted items or not.
+    const implied = answer < 0 && p.score > PHQ9_TOTAL_WITHOUT_ITEM9 && p.score <= 27 ? p.score : undefined;
+    if (implied !== undefined) answer = implied - PHQ9_TOTAL_WITHOUT_ITEM9;
     if (answer < 0) continue;
     const current = !seenLatest;
     seenLatest = true;
@@ -240,7 +243,7 @@ export function item9Findings(series: readonly InstrumentSeries[]): Item9Finding
         answer,
         at,
         ...(p.sourceRef !== undefined ? { sourceRef: p.sourceRef } : {}),
-        message: item9Message(answer, at, current),
+        message: item9Message(answer, at, current, implied),
         answerText: answerLabel(answer),
         current,
       });

@@ -44,7 +44,8 @@ export class LabReader {
     let unit: string | undefined;
     let numeric: number | undefined;
     if (n.ok) {
-      unit = n.unit;
+      // The unit as people read it (Quantity.unit) when we can convert it, else the UCUM code.
+      unit = analyte && n.unitText && isConvertibleUnit(analyte, n.unitText) ? n.unitText : n.unit;
       if (n.comparator) value = `${n.comparator}${n.value}`;
       else {
         value = n.value;
