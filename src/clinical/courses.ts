@@ -71,12 +71,28 @@ export function ingredientKey(o: Pick<OrderLike, 'medicationName' | 'rxnorm'>): 
   return { key: `name:${o.medicationName.toLowerCase().replace(/[^a-z0-9]/g, '')}`, ingredient: undefined };
 }
 
-function doseChange(from: string | undefined, to: string | undefined): ChangeKind | null {
-  const a = doseAmount(from);
-  const b = doseAmount(to);
-  if (a && b && a.unit === b.unit) return b.value > a.value ? 'increase' : b.value < a.value ? 'decrease' : null;
-  const fa = doseOf(from).toLowerCase();
-  const fb = doseOf(to).toLowerCase();
+interface Dose {
+  text: string;
+  amount: { value: number; unit: string } | null;
+}
+
+/** Dose of a dosage text, parsed once per distinct text within a call (refills repeat it). */
+function doseParser(): (dosage: string | undefined) => Dose {
+  const cache = new Map<string, Dose>();
+  const none: Dose = { text: '', amount: null };
+  return (dosage) => {
+    if (!dosage) return none;
+    let d = cache.get(dosage);
+    if (!d) cache.set(dosage, (d = { text: doseOf(dosage), amount: doseAmount(dosage) }));
+    return d;
+  };
+}
+
+function doseChange(a: Dose, b: Dose): ChangeKind | null {
+  if (a.amount && b.amount && a.amount.unit === b.amount.unit)
+    return b.amount.value > a.amount.value ? 'increase' : b.amount.value < a.amount.value ? 'decrease' : null;
+  const fa = a.text.toLowerCase();
+  const fb = b.text.toLowerCase();
   return fa && fb && fa !== fb ? 'dose change' : null;
 }
 
@@ -86,10 +102,16 @@ function doseChange(from: string | undefined, to: string | undefined): ChangeKin
  */
 export function medicationCourses(orders: readonly OrderLike[], nowMs: number): Course[] {
   const groups = new Map<string, { ingredient: Psychotropic | undefined; list: { o: OrderLike; t: number }[] }>();
+  // Orders repeat their drug (refills): identify each distinct name/code once.
+  const known = new Map<string, Map<string, { key: string; ingredient: Psychotropic | undefined }>>();
   for (const o of orders) {
     const t = epochOf(o.prescribedAt);
     if (t === null) continue;
-    const { key, ingredient } = ingredientKey(o);
+    let byCode = known.get(o.medicationName);
+    if (!byCode) known.set(o.medicationName, (byCode = new Map()));
+    let id = byCode.get(o.rxnorm ?? '');
+    if (!id) byCode.set(o.rxnorm ?? '', (id = ingredientKey(o)));
+    const { key, ingredient } = id;
     let g = groups.get(key);
     if (!g) {
       g = { ingredient, list: [] };
@@ -98,18 +120,25 @@ export function medicationCourses(orders: readonly OrderLike[], nowMs: number): 
     g.list.push({ o, t });
   }
   const out: Course[] = [];
+  const dose = doseParser();
   for (const [key, g] of groups) {
     g.list.sort((a, b) => a.t - b.t || a.o.id.localeCompare(b.o.id));
     let course: Course | null = null;
+    let courseDose: Dose = dose(undefined);
     for (const { o, t } of g.list) {
+      const d = dose(o.dosage);
       if (course && continues(course, t)) {
-        const kind = doseChange(course.dose || course.current.dosage, o.dosage);
-        if (kind) course.changes.push({ kind, at: t, dose: doseOf(o.dosage), fromDose: course.dose, order: o });
+        const kind = doseChange(courseDose, d);
+        if (kind) course.changes.push({ kind, at: t, dose: d.text, fromDose: course.dose, order: o });
         course.orders.push(o);
         course.current = o;
-        if (o.dosage) course.dose = doseOf(o.dosage);
+        if (o.dosage) {
+          course.dose = d.text;
+          courseDose = d;
+        }
         continue;
       }
+      courseDose = d;
       if (course) out.push(close(course, nowMs));
       course = {
         key,
@@ -120,8 +149,8 @@ export function medicationCourses(orders: readonly OrderLike[], nowMs: number): 
         end: null,
         active: false,
         current: o,
-        dose: doseOf(o.dosage),
-        changes: [{ kind: out.some((c) => c.key === key) ? 'restart' : 'start', at: t, dose: doseOf(o.dosage), order: o }],
+        dose: d.text,
+        changes: [{ kind: out.some((c) => c.key === key) ? 'restart' : 'start', at: t, dose: d.text, order: o }],
       };
     }
     if (course) out.push(close(course, nowMs));

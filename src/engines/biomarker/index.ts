@@ -126,20 +126,22 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     }
     return slot;
   };
-  const caches = [new Map<string, Resolved | null>(), new Map<string, Resolved>(), new Map<string, Resolved | null>(), new Map<string, Resolved>()];
+  // Name and LOINC caches; a reading in percent has its own pair (a neutrophil % is never the ANC).
+  const loincCache = new Map<string, Resolved | null>();
+  const nameCache = new Map<string, Resolved>();
+  const pctLoincCache = new Map<string, Resolved | null>();
+  const pctNameCache = new Map<string, Resolved>();
   let total = 0;
   let order = 0;
   for (const lab of req.labs) {
     const epoch = toEpoch(lab.observedAt);
     const after = epoch ?? -Infinity;
-    const biomarkers = lab.results.biomarkers;
-    for (let i = 0; i < biomarkers.length; i++) {
-      const b = biomarkers[i]!;
+    for (const b of lab.results.biomarkers) {
       total++;
-      const pct = b.unit !== undefined && b.unit.length <= 3 && isPercent(b.unit) ? 2 : 0;
+      const pct = b.unit === '%';
       let res: Resolved | null | undefined;
       if (b.loinc) {
-        const cache = caches[pct] as Map<string, Resolved | null>;
+        const cache = pct ? pctLoincCache : loincCache;
         res = cache.get(b.loinc);
         if (res === undefined) {
           const byCode = analyteForLoinc(b.loinc.trim());
@@ -149,11 +151,11 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
         }
       }
       if (!res) {
-        const cache = caches[pct + 1] as Map<string, Resolved>;
+        const cache = pct ? pctNameCache : nameCache;
         res = cache.get(b.name);
         if (res === undefined) {
           const found = matchAnalyte({ name: b.name, unit: pct ? '%' : undefined });
-          res = { analyte: found, slot: slotOf(found ? found.key : `x_${slug(b.name)}`) };
+          res = { analyte: found, slot: slotOf(found ? found.key : `x_${b.name}`) };
           cache.set(b.name, res);
         }
       }
@@ -183,6 +185,13 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   let interpretable = 0;
   let recognised = 0;
   const inputs: { name: string; value: number | string | null; observedAt: string | null; contributed: boolean; sourceRef?: string }[] = [];
+  // Readings of one panel share their time: format each distinct time once.
+  const isoCache = new Map<number | null, string | null>();
+  const isoOfEpoch = (e: number | null) => {
+    let s = isoCache.get(e);
+    if (s === undefined) isoCache.set(e, (s = toIso(e)));
+    return s;
+  };
   for (const { latest: r } of latest.values()) {
     if (!r) continue;
     const { b, analyte } = r;
@@ -196,7 +205,7 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     if (analyte) recognised++;
     if (flag !== null) interpretable++;
     const label = analyte ? analyte.label : b.name;
-    const observedAt = toIso(r.epoch);
+    const observedAt = isoOfEpoch(r.epoch);
     const sourceRef = b.sourceRef ?? r.panelId;
     // Critical: a built-in critical limit after unit normalisation, or the lab's own "critical" flag.
     const crit = flag === 'critical' || canonical ? criticalLab(b, observedAt ?? '', { benignEthnicNeutropenia: ben, drugs }, analyte ?? undefined) : null;
@@ -227,14 +236,17 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     if (critReading) text = critReading.text;
     else if (crit) text = rel ? `critical value — ${rel}` : 'flagged critical by the lab; no psychiatric relevance rule for this analyte.';
     else text = rel ?? (analyte ? `${dirWord} ${analyte.label} — outside the reference range; no specific psychiatric rule for this direction.` : `flagged ${flag} by the lab; no psychiatric relevance rule for this analyte.`);
-    const extra: string[] = [];
+    let extra = '';
     if (analyte && canonical) {
       const target = targetText(analyte, canonical.value);
-      if (target) extra.push(`${capital(target)}`);
-      if (analyte === ANC && drugs.has('clozapine')) extra.push(`On clozapine: ${clozapineAncAction(canonical.value, ben)}`);
+      if (target) extra += ` ${capital(target)}`;
+      if (analyte === ANC && drugs.has('clozapine')) extra += ` On clozapine: ${clozapineAncAction(canonical.value, ben)}`;
     }
-    if (analyte && direction) {
-      for (const [drug, notes] of Object.entries(analyte.drugNotes ?? {})) if (drugs.has(drug as never) && notes?.[direction]) extra.push(notes[direction]!);
+    if (analyte?.drugNotes && direction && drugs.size > 0) {
+      for (const drug of drugs) {
+        const note = analyte.drugNotes[drug]?.[direction];
+        if (note) extra += ` ${note}`;
+      }
     }
     const valueText = value !== null ? fmt(value, 3) : b.value === null ? 'no value' : String(b.value);
     const unitText = b.unit ? ` ${b.unit}` : '';
@@ -253,7 +265,7 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
         module: 'biomarker',
         signalKey: `bio_${analyte ? analyte.key : slug(b.name)}`,
         label,
-        detail: `${valueText}${unitText}${refText} — ${text}${extra.length ? ` ${extra.join(' ')}` : ''}`,
+        detail: `${valueText}${unitText}${refText} — ${text}${extra}`,
         tone,
         metricValue: value,
         metricUnit: b.unit ?? null,
@@ -261,7 +273,9 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
         summaryLine: `${label} ${dirWord} at ${valueText}${unitText}: ${why}.`,
         sourceRef,
         observedAt,
-        ...(b.sourceRef ? { evidenceRefs: [b.sourceRef] } : {}),
+        // Always present (undefined when unknown): a trailing object spread here took V8's slow path
+        // for every signal (up to 200 per request).
+        evidenceRefs: b.sourceRef ? [b.sourceRef] : undefined,
       },
       rank: TONE_RANK[tone],
       order: r.order,

@@ -23,8 +23,8 @@ export interface Administration {
   score: number;
   maxScore: number;
   epoch: number;
-  sourceRef?: string;
-  severity?: string;
+  sourceRef: string | undefined;
+  severity: string | undefined;
   /** Position in the request, to keep ties stable. */
   order: number;
   source: Assessment;
@@ -52,26 +52,29 @@ export function instrumentKey(a: Pick<Assessment, 'instrumentId' | 'instrumentNa
 /** Groups assessments by instrument, each series sorted oldest → newest (stable on ties). */
 export function groupAssessments(assessments: readonly Assessment[]): InstrumentSeries[] {
   const byKey = new Map<string, InstrumentSeries>();
-  const keyCache = new Map<string, string>();
+  // Instrument of (id, name), resolved once per distinct pair: a two-level map needs no key string per
+  // assessment (up to 500 per request; the concatenated keys were a tenth of the engine's garbage).
+  const keyCache = new Map<string, Map<string, InstrumentSeries>>();
   for (let i = 0; i < assessments.length; i++) {
     const a = assessments[i]!;
-    const cacheKey = `${a.instrumentId}\u0000${a.instrumentName}`;
-    let key = keyCache.get(cacheKey);
-    if (key === undefined) {
-      key = instrumentKey(a);
-      keyCache.set(cacheKey, key);
+    let byName = keyCache.get(a.instrumentId);
+    if (byName === undefined) {
+      byName = new Map();
+      keyCache.set(a.instrumentId, byName);
     }
-    let s = byKey.get(key);
-    if (!s) {
-      const known = instrumentByKey(key) ?? null;
-      s = { key, name: known ? known.name : a.instrumentName, known, points: [] };
-      byKey.set(key, s);
+    let s = byName.get(a.instrumentName);
+    if (s === undefined) {
+      const key = instrumentKey(a);
+      s = byKey.get(key);
+      if (!s) {
+        const known = instrumentByKey(key) ?? null;
+        s = { key, name: known ? known.name : a.instrumentName, known, points: [] };
+        byKey.set(key, s);
+      }
+      byName.set(a.instrumentName, s);
     }
-    const epoch = toEpoch(a.createdAt) ?? 0;
-    const p: Administration = { score: a.score, maxScore: a.maxScore, epoch, order: i, source: a };
-    if (a.sourceRef !== undefined) p.sourceRef = a.sourceRef;
-    if (a.severity !== undefined) p.severity = a.severity;
-    s.points.push(p);
+    // One object literal with every field (no properties added later: one hidden class, no growth).
+    s.points.push({ score: a.score, maxScore: a.maxScore, epoch: toEpoch(a.createdAt) ?? 0, sourceRef: a.sourceRef, severity: a.severity, order: i, source: a });
   }
   const out = [...byKey.values()];
   for (const s of out) {
@@ -217,15 +220,24 @@ export function readMeasures(series: readonly InstrumentSeries[]): ClinicalMeasu
 }
 
 /**
- * Item-9 findings of the PHQ-9 administrations, newest first: every positive answer; the newest
- * administration that charts item 9 is the current answer (a later 0 makes older positives "earlier").
+ * Older positive item-9 answers an engine reports beside the current one. The chart-wide list (every
+ * answer, in any form) is the shared safety path's (src/clinical chartSafety), which the banner shows;
+ * an engine names the current answer and the most recent earlier positives.
+ */
+export const MAX_EARLIER_ITEM9 = 5;
+
+/**
+ * Item-9 findings of the PHQ-9 administrations, newest first: the newest administration that charts
+ * item 9 is the current answer (a later 0 makes older positives "earlier"); then up to
+ * MAX_EARLIER_ITEM9 earlier positive answers.
  */
 export function item9Findings(series: readonly InstrumentSeries[]): Item9Finding[] {
   const phq = series.find((s) => s.key === 'phq9');
   if (!phq) return [];
   const out: Item9Finding[] = [];
   let seenLatest = false;
-  for (let i = phq.points.length - 1; i >= 0; i--) {
+  let earlier = 0;
+  for (let i = phq.points.length - 1; i >= 0 && earlier < MAX_EARLIER_ITEM9; i--) {
     const p = phq.points[i]!;
     const items = p.source.items;
     let answer = -1;
@@ -237,6 +249,7 @@ export function item9Findings(series: readonly InstrumentSeries[]): Item9Finding
     const current = !seenLatest;
     seenLatest = true;
     if (answer > 0) {
+      if (!current) earlier++;
       const at = isoOf(p);
       out.push({
         kind: 'phq9_item9',

@@ -1,5 +1,8 @@
 // Medication response parameter table (the calibration unit of this engine). Which drugs are
 // psychotropics, their classes and their laboratory monitoring live in src/clinical/medications.ts.
+import { GAD7, PHQ9 } from '../../clinical/index.ts';
+
+const mildFrom = (bands: readonly { from: number; label: string }[]) => bands.find((b) => b.label === 'mild')!.from;
 
 export const MEDICATION_PARAMS = {
   /** ≥25% reduction = at least partial response (25–49% partial, ≥50% response; Nierenberg & DeCecco 2001). */
@@ -14,7 +17,7 @@ export const MEDICATION_PARAMS = {
    * percent is misleading (4→19 would read "375% increase"), and a rise is read in points against the
    * clinically important change, so worsening and small baselines are expressed in points.
    */
-  percentBaseline: { phq9: 5, gad7: 5 } as Record<string, number>,
+  percentBaseline: { phq9: mildFrom(PHQ9.bands), gad7: mildFrom(GAD7.bands) } as Record<string, number>,
   genericPercentBaselineFraction: 5 / 27,
   /** Signal confidence: before + after administrations needed for "high" (≥4), else "moderate". */
   highConfidencePoints: 4,

@@ -1,7 +1,10 @@
 // Relapse early-warning parameter table (the calibration unit of this engine).
 // Additive score: five factors whose maxima sum to 100, plus symptom rules that set a floor (or a
 // ceiling) on the level. Each weight/threshold has its reason. Level cut-offs: src/clinical.
-import { RELAPSE_LEVELS } from '../../clinical/index.ts';
+import { GAD7, PHQ9, RELAPSE_LEVELS, type Instrument } from '../../clinical/index.ts';
+
+/** Lower bound of a named band of an instrument (src/clinical), so no cut-off is written twice. */
+const bandFrom = (i: Instrument, label: string): number => i.bands.find((b) => b.label === label)!.from;
 
 export const RELAPSE_PARAMS = {
   symptoms: {
@@ -14,7 +17,7 @@ export const RELAPSE_PARAMS = {
      * the band where relapse is clinically unambiguous; GAD-7 10 = moderate/case-finding cut point
      * (Spitzer 2006); other instruments: the same 15/27 of their own maximum.
      */
-    levelSaturation: { phq9: 15, gad7: 10 } as Record<string, number>,
+    levelSaturation: { phq9: bandFrom(PHQ9, 'moderately severe'), gad7: GAD7.caseThreshold } as Record<string, number>,
     genericLevelSaturationFraction: 15 / 27,
     /**
      * Velocity part: the rise of the latest score above the lowest score of the lookback window
@@ -52,11 +55,11 @@ export const RELAPSE_PARAMS = {
    * other domains (sleep, visit gap, a dose change) can flag closer monitoring but not "high".
    */
   symptomRules: {
-    recurrenceAt: 10,
-    riseOf: 5,
-    riseTo: 15,
-    severeAt: 20,
-    highNeedsAtLeast: 10,
+    recurrenceAt: PHQ9.caseThreshold,
+    riseOf: PHQ9.importantChange!,
+    riseTo: bandFrom(PHQ9, 'moderately severe'),
+    severeAt: bandFrom(PHQ9, 'severe'),
+    highNeedsAtLeast: PHQ9.caseThreshold,
   },
   sleep: {
     /** Short sleep precedes depressive relapse (Perlis 2006; Cho 2008 sleep-loss studies). */

@@ -116,7 +116,9 @@ export async function buildResultObservations(r: AnyEngineResult): Promise<Obser
   }
   const severity = await buildDepressionSeverityObservation(r);
   if (severity) out.push(severity);
-  for (const f of r.response.safety ?? []) out.push(await buildSafetyObservation(r, f));
+  // The findings written as their own results: the current item-9 answer and critical labs (an earlier
+  // positive answer was current, and written, when it was charted).
+  for (const f of r.response.safety ?? []) if (f.kind === 'critical_lab' || f.current !== false) out.push(await buildSafetyObservation(r, f));
   return out;
 }
 
