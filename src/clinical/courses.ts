@@ -83,7 +83,10 @@ function doseParser(): (dosage: string | undefined) => Dose {
   return (dosage) => {
     if (!dosage) return none;
     let d = cache.get(dosage);
-    if (!d) cache.set(dosage, (d = { text: doseOf(dosage), amount: doseAmount(dosage) }));
+    if (!d) {
+      d = { text: doseOf(dosage), amount: doseAmount(dosage) };
+      cache.set(dosage, d);
+    }
     return d;
   };
 }
@@ -108,9 +111,15 @@ export function medicationCourses(orders: readonly OrderLike[], nowMs: number): 
     const t = epochOf(o.prescribedAt);
     if (t === null) continue;
     let byCode = known.get(o.medicationName);
-    if (!byCode) known.set(o.medicationName, (byCode = new Map()));
+    if (!byCode) {
+      byCode = new Map();
+      known.set(o.medicationName, byCode);
+    }
     let id = byCode.get(o.rxnorm ?? '');
-    if (!id) byCode.set(o.rxnorm ?? '', (id = ingredientKey(o)));
+    if (!id) {
+      id = ingredientKey(o);
+      byCode.set(o.rxnorm ?? '', id);
+    }
     const { key, ingredient } = id;
     let g = groups.get(key);
     if (!g) {

@@ -189,7 +189,10 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   const isoCache = new Map<number | null, string | null>();
   const isoOfEpoch = (e: number | null) => {
     let s = isoCache.get(e);
-    if (s === undefined) isoCache.set(e, (s = toIso(e)));
+    if (s === undefined) {
+      s = toIso(e);
+      isoCache.set(e, s);
+    }
     return s;
   };
   for (const { latest: r } of latest.values()) {
