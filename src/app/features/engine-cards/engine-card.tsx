@@ -6,6 +6,7 @@ import { ToneBadge } from '../../components/tone-badge.tsx';
 import { formatDate, formatPercent, humanize, inputLabel } from '../../lib/format.ts';
 import { toneOf } from '../../lib/status-tone.ts';
 import { EngineCallError, type EngineRun } from '../scores/api/run-engine.ts';
+import { headlineWithoutSafety } from '../scores/engine-results.ts';
 
 function errorText(error: Error): { title: string; message: string } {
   if (error instanceof EngineCallError) {
@@ -105,7 +106,7 @@ export function EngineCard({ run, children }: { run: EngineRun; children?: React
         <ErrorState {...errorText(run.error)} onRetry={run.refetch} />
       ) : intel ? (
         <>
-          <p className="card__headline">{intel.summary.headline}</p>
+          <p className="card__headline">{headlineWithoutSafety(intel.summary.headline, data.safety ?? [])}</p>
           {intel.summary.requiresClinicianReview && <p className="review-flag review-flag--small">Requires clinician review</p>}
           {(data.safety ?? []).length > 0 ? (
             // Beside a safety finding no card shows routine advice (e.g. "Low risk — routine monitoring").
