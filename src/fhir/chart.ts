@@ -29,7 +29,7 @@ export interface ExcludedEntry {
 
 /** Something the reader accepted but the clinician may want to know (e.g. a date without timezone). */
 export interface ChartNote {
-  kind: 'no-timezone' | 'merged' | 'unit-converted' | 'capped' | 'other';
+  kind: 'no-timezone' | 'merged' | 'unit-converted' | 'capped' | 'other' | 'prorated';
   sourceRef: string;
   detail: string;
 }

@@ -287,7 +287,7 @@ export class AssessmentReader {
     const total = Math.round((sum * n) / items.length);
     const missing = Array.from({ length: n }, (_, k) => k + 1).filter((k) => !items.some((i) => i.index === k));
     const item9 = def === PHQ9 && missing.includes(ITEM9.index) ? ' Item 9 (thoughts of self-harm) was not answered — ask directly.' : '';
-    this.ctx.note('other', ref, `${def.instrumentName} total prorated to ${total}: ${items.length} of ${n} items answered (item ${missing.join(', ')} missing; mean × ${n}).${item9}`);
+    this.ctx.note('prorated', ref, `${def.instrumentName} total prorated to ${total}: ${items.length} of ${n} items answered (item ${missing.join(', ')} missing; mean × ${n}).${item9}`);
     return total;
   }
 
