@@ -49,7 +49,8 @@ export interface RunTimings {
 
 export function changeReasons(o: PatientOutcome): ChangeReason[] {
   const out: ChangeReason[] = [];
-  if (o.newSafety.some((s) => s.kind === 'phq9_item9')) out.push('new_item9');
+  // A positive item 9 Tidemark had not seen, and the latest item-9 answer in the chart.
+  if (o.newSafety.some((s) => s.kind === 'phq9_item9' && s.current !== false)) out.push('new_item9');
   if (o.newSafety.some((s) => s.kind === 'critical_lab')) out.push('new_critical_lab');
   if (o.relapse?.direction === 'first') out.push('first_result');
   else if (o.relapse && o.relapse.previousLevel !== o.relapse.level) out.push('level_changed');

@@ -76,7 +76,7 @@ export async function scorePatient(patientId: string, lines: readonly string[], 
     for (const r of results) observations.push(...(await buildResultObservations(r)));
     const unique = dedupe(observations);
     const toWrite = unique.filter((o) => !known.identities.has(o.identifier?.[0]?.value ?? ''));
-    const safety = safetyFindingsOf(chart, results);
+    const safety = safetyFindingsOf(chart);
     const outcome: PatientOutcome = {
       ...base,
       engines: results.map((r) => r.engine),

@@ -2,14 +2,12 @@
 // the patients' names, every relapse result Tidemark wrote and every safety finding. The four reads
 // run in parallel and each page is shown as it arrives (time to first rows = one page).
 import { z } from 'zod';
-import { ENGINE_CODES, TIDEMARK_ENGINE } from '../../../../fhir/terminology.ts';
+import { ENGINE_CODES, FINDING_CODES, TIDEMARK_ENGINE } from '../../../../clinical/index.ts';
 import type { FhirFetchJson } from '../../launch-session/data-layer.tsx';
 import { summarizePatient } from '../../launch-session/get-patient.ts';
 import type { PanelStore, PatientInfo, StoredFinding, StoredRelapse } from '../panel-model.ts';
 import { PANEL_PARAMS } from '../panel-params.ts';
 
-/** Codes of the safety findings written next to results (src/clinical FINDING_CODES). */
-export const FINDING_CODES = { item9: 'safety_phq9_item9', criticalLab: 'safety_critical_lab' } as const;
 
 export type PanelPart = 'group' | 'patients' | 'results' | 'findings';
 
@@ -50,7 +48,7 @@ export const panelQueries = (groupId: string) => ({
   patients: `Patient?${new URLSearchParams({ _count: String(PANEL_PARAMS.pageSize), _elements: 'name,birthDate,gender,identifier' })}`,
   // Unsorted: the panel orders rows itself, and a server-side sort over the population costs every page.
   results: `Observation?${new URLSearchParams({ code: code(ENGINE_CODES.relapse.code), _count: String(PANEL_PARAMS.pageSize) })}`,
-  findings: `Observation?${new URLSearchParams({ code: [FINDING_CODES.item9, FINDING_CODES.criticalLab].map(code).join(','), _count: String(PANEL_PARAMS.pageSize) })}`,
+  findings: `Observation?${new URLSearchParams({ code: [FINDING_CODES.item9.code, FINDING_CODES.criticalLab.code].map(code).join(','), _count: String(PANEL_PARAMS.pageSize) })}`,
 });
 
 /** Every page of a search (following `next`), each handed to `onPage` as it arrives. */
@@ -90,7 +88,7 @@ export function readFinding(raw: unknown): (StoredFinding & { patientId: string 
   if (!o.success || o.data.status === 'entered-in-error' || o.data.status === 'cancelled') return null;
   const patientId = patientIdOf(o.data.subject?.reference);
   const ours = o.data.code.coding?.find((c) => c.system === TIDEMARK_ENGINE)?.code;
-  const kind = ours === FINDING_CODES.item9 ? 'item9' : ours === FINDING_CODES.criticalLab ? 'critical_lab' : null;
+  const kind = ours === FINDING_CODES.item9.code ? 'item9' : ours === FINDING_CODES.criticalLab.code ? 'critical_lab' : null;
   const at = o.data.effectiveDateTime ?? o.data.issued;
   const atMs = at ? Date.parse(at) : Number.NaN;
   if (!patientId || !kind || !at || !Number.isFinite(atMs)) return null;
