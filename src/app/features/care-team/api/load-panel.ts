@@ -34,7 +34,13 @@ const observation = z.object({
   note: z.array(z.object({ text: z.string().optional() })).optional(),
   code: z.object({ coding: z.array(z.object({ system: z.string().optional(), code: z.string().optional() })).optional(), text: z.string().optional() }),
   component: z
-    .array(z.object({ code: z.object({ coding: z.array(z.object({ code: z.string().optional() })).optional() }), valueInteger: z.number().optional() }))
+    .array(
+      z.object({
+        code: z.object({ coding: z.array(z.object({ code: z.string().optional() })).optional() }),
+        valueInteger: z.number().optional(),
+        valueQuantity: z.object({ value: z.number().optional() }).optional(),
+      }),
+    )
     .optional(),
   valueCodeableConcept: z.object({ text: z.string().optional() }).optional(),
 });
@@ -79,7 +85,8 @@ export function readRelapse(raw: unknown): (StoredRelapse & { patientId: string 
     level: o.data.interpretation?.[0]?.text ?? null,
     headline: o.data.note?.[0]?.text ?? null,
     change: o.data.note?.[1]?.text ?? null,
-    daysSinceVisit: visit?.valueInteger ?? null,
+    // Days as an integer, or (with its UCUM unit) as a quantity.
+    daysSinceVisit: visit?.valueInteger ?? visit?.valueQuantity?.value ?? null,
   };
 }
 
