@@ -13,7 +13,8 @@ import { MedicationSignals } from './features/medications/medication-signals.tsx
 import { OutcomeComponents } from './features/outcome/outcome-components.tsx';
 import { RelapseFactors } from './features/relapse/relapse-factors.tsx';
 import { RelapseHistoryPanel } from './features/relapse-history/index.ts';
-import { deriveItem9Alert } from './features/safety/derive-safety.ts';
+import { deriveSafety } from './features/safety/derive-safety.ts';
+import { useDataLayer } from './features/launch-session/data-layer.tsx';
 import { SafetyBanner } from './features/safety/safety-banner.tsx';
 import { useEngines, type EngineRuns } from './features/scores/api/run-engine.ts';
 import { safetyFindings } from './features/scores/engine-results.ts';
@@ -29,7 +30,9 @@ function isAuthError(error: Error): boolean {
 export function App() {
   const chart = useChart();
   const runs = useEngines(chart.data);
-  const alert = deriveItem9Alert(chart.data?.assessments, safetyFindings(runs));
+  const layer = useDataLayer();
+  // The shared safety path over the chart, plus anything an engine reported.
+  const safety = deriveSafety(chart.data, safetyFindings(runs));
   const measures: ClinicalMeasure[] = [
     ...(runs.outcome.data?.measures ?? []),
     ...(runs.relapse.data?.measures ?? []),
@@ -52,7 +55,7 @@ export function App() {
       <PatientBanner />
       <main className="app-main" id="main">
         <h1 className="visually-hidden">Tidemark decision support</h1>
-        {alert && <SafetyBanner alert={alert} />}
+        {safety && <SafetyBanner view={safety} now={(layer.now ?? (() => new Date()))()} />}
         {chart.isError ? (
           <section className="panel">
             {isAuthError(chart.error) ? (

@@ -35,7 +35,12 @@ async function start(): Promise<void> {
   mark('token');
   const patientId = client.getPatientId();
   if (!patientId) {
-    root.render(<LaunchError problem={{ kind: 'no-patient' }} />);
+    // No patient in context (provider launch, or standalone with user scopes): the care-team panel.
+    try {
+      (await appModule).renderCareTeam(root, client);
+    } catch (error) {
+      root.render(<LaunchError problem={{ kind: 'auth-error', detail: `The app failed to load: ${String(error)}` }} />);
+    }
     return;
   }
   // The chart reads start now, not after the app bundle has loaded and rendered.

@@ -76,11 +76,54 @@ export const previousResult = z.strictObject({
 });
 export type PreviousResult = z.infer<typeof previousResult>;
 
+/**
+ * Tidemark extension: a safety finding — a positive PHQ-9 item 9 (never hidden) or a critical lab value.
+ * Engines return them in `safety`; callers may also send the ones they found in the chart (item-9
+ * answers outside a scored administration, critical labs), so every engine's advice respects them.
+ */
+export const item9Finding = z.object({
+  kind: z.literal('phq9_item9'),
+  answer: z.number().finite().min(0).max(10),
+  /** ISO date-time of the answer; '' when the chart gives none. */
+  at: z.string().max(40),
+  sourceRef: z.string().min(1).max(256).optional(),
+  message: z.string().max(400),
+  answerText: z.string().max(80).optional(),
+  /** true (or absent): the latest item-9 answer; false: an older positive answer. */
+  current: z.boolean().optional(),
+  /** Status of the charted resource when not final (e.g. "in-progress"). */
+  status: z.string().max(40).optional(),
+});
+export const criticalLabFinding = z.object({
+  kind: z.literal('critical_lab'),
+  analyte: z.string().min(1).max(64),
+  label: z.string().min(1).max(120),
+  /** As charted; null when the lab sent a non-numeric value it flagged critical. */
+  value: z.number().finite().nullable(),
+  unit: z.string().max(40),
+  loinc: z.string().max(20).optional(),
+  at: z.string().max(40),
+  sourceRef: z.string().min(1).max(256).optional(),
+  direction: z.enum(['high', 'low', 'critical']),
+  limit: z.string().max(80),
+  source: z.string().max(200),
+  message: z.string().max(600),
+});
+export const safetyFinding = z.discriminatedUnion('kind', [item9Finding, criticalLabFinding]);
+export type SafetyFinding = z.infer<typeof safetyFinding>;
+
 /** Fields every intelligence request may carry. */
 export const commonRequestFields = {
   sessionRef,
   previous: previousResult.optional(),
   explain: z.boolean().optional(),
+  /** Tidemark extension: safety findings the caller already knows from the chart (see safetyFinding). */
+  safety: z.array(safetyFinding).max(100).optional(),
+  /**
+   * Tidemark extension: chart references behind each scalar input, keyed by request field
+   * (e.g. avgSleepHours → the sleep Observations averaged), so every number traces to the chart.
+   */
+  sources: z.record(z.string().max(64), z.array(z.string().min(1).max(256)).max(200)).optional(),
 };
 
 export const latencyPctChange = z.number().min(-100).max(1000);

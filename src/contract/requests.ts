@@ -45,6 +45,10 @@ export type MedicationRequest = z.infer<typeof medicationRequest>;
 
 export const biomarkerRequest = z.strictObject({
   labs: z.array(labPanel).min(1).max(100),
+  /** Tidemark extension: active medications (names or RxNorm ingredient codes) for drug-aware notes. */
+  medications: z.array(z.string().min(1).max(160)).max(100).optional(),
+  /** Tidemark extension: benign ethnic neutropenia charted — the clozapine label's lower ANC thresholds apply. */
+  benignEthnicNeutropenia: z.boolean().optional(),
   ...commonRequestFields,
 });
 export type BiomarkerRequest = z.infer<typeof biomarkerRequest>;
@@ -60,11 +64,16 @@ export const outcomeRequest = z.strictObject({
 export type OutcomeRequest = z.infer<typeof outcomeRequest>;
 export type OutcomeRequestInput = z.input<typeof outcomeRequest>;
 
+/** Tidemark extension: what the last medication change was (a refill is not a change). */
+export const medChangeKind = z.enum(['start', 'restart', 'increase', 'decrease', 'dose change', 'stop', 'switch']);
+
 export const relapseRequest = z.strictObject({
   assessments,
   dmseLatencyPctChange: latencyPctChange.optional(),
   avgSleepHours: z.number().min(0).max(24).optional(),
   daysSinceMedChange: z.int().min(0).max(3650).optional(),
+  /** Tidemark extension: kind of that change; reductions and stops weigh more than starts and increases. */
+  medChangeKind: medChangeKind.optional(),
   hasActiveMedication: z.boolean().default(false),
   daysSinceLastVisit: z.int().min(0).max(3650).optional(),
   ...commonRequestFields,

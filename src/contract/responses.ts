@@ -1,6 +1,7 @@
 // Endpoint-specific response fields. Objects are not strict: a remote engine of the same contract
 // may add fields (the contract promises additive changes only), and we keep what we know.
 import { z } from 'zod';
+import { safetyFinding } from './common.ts';
 import { confidenceLevel, intelligenceBlock } from './intelligence.ts';
 
 const finite = z.number().finite();
@@ -25,18 +26,17 @@ export const clinicalMeasure = z.object({
   remission: z.boolean().nullable(),
   clinicallyImportantChange: z.boolean(),
   explanation: z.string(),
+  /**
+   * Tidemark extensions. responseStatus: response (≥50 % drop), partial response (25–49 %), no
+   * response, or worsening, from an episode baseline at or above the case threshold (null below it).
+   * recurrence: the current episode began after a score in the remission range (its baseline is the
+   * index score of the new episode).
+   */
+  responseStatus: z.enum(['response', 'partial_response', 'non_response', 'worsening']).nullable().optional(),
+  recurrence: z.object({ remissionScore: finite, remissionAt: z.string(), sourceRef: z.string().optional() }).nullable().optional(),
 });
 export type ClinicalMeasure = z.infer<typeof clinicalMeasure>;
 
-/** Tidemark extension: a positive PHQ-9 item 9 (thoughts of self-harm) — never hidden. */
-export const safetyFinding = z.object({
-  kind: z.literal('phq9_item9'),
-  answer: finite,
-  at: z.string(),
-  sourceRef: z.string().optional(),
-  message: z.string(),
-});
-export type SafetyFinding = z.infer<typeof safetyFinding>;
 
 const baseResponse = {
   generatedAt: z.string(),
@@ -59,6 +59,10 @@ export const moduleSignal = z.object({
   summaryLine: z.string(),
   sourceRef: z.string().nullable(),
   observedAt: z.string().nullable(),
+  /** Tidemark extension: the chart readings this signal compared (assessments before/after, the lab reading). */
+  evidenceRefs: z.array(z.string()).optional(),
+  /** Tidemark extension: response reading of a medication signal (from a baseline ≥ the case threshold). */
+  responseStatus: z.enum(['response', 'partial_response', 'non_response', 'worsening', 'too_early']).optional(),
 });
 export type ModuleSignal = z.infer<typeof moduleSignal>;
 
@@ -152,5 +156,12 @@ export const relapseResponse = z.object({
   recommendation: z.string(),
   sourceCount: z.int().min(0),
   measures: z.array(clinicalMeasure).default([]),
+  /**
+   * Tidemark extensions. symptomStatus: where the symptoms stand beside the score ("in remission",
+   * "recurrence after remission", "not in remission — non-response …"). levelReason: why the level
+   * differs from the score's band (a symptom rule sets a floor or a ceiling), else null.
+   */
+  symptomStatus: z.string().optional(),
+  levelReason: z.string().nullable().optional(),
 });
 export type RelapseResponse = z.infer<typeof relapseResponse>;

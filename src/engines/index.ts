@@ -8,7 +8,8 @@ import { predictRelapse } from './relapse/index.ts';
 
 export { ENGINE_VERSION, DISCLAIMER } from './intelligence/index.ts';
 export { analyzeBiomarkers, analyzeDmse, analyzeMedication, scoreOutcome, predictRelapse };
-export { readAssessments, item9Findings, ITEM9_FLAG } from './measures/index.ts';
+export { readAssessments, item9Findings } from './measures/index.ts';
+export { ITEM9_FLAG, mergeSafety } from './intelligence/index.ts';
 export { relapseLevel, RELAPSE_PARAMS } from './relapse/index.ts';
 export { OUTCOME_PARAMS } from './outcome/index.ts';
 export { MEDICATION_PARAMS } from './medication/index.ts';

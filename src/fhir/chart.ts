@@ -1,5 +1,6 @@
 // What Tidemark reads from one patient's chart, already mapped and validated: the single input of
 // `buildEngineRequests`. Owned by src/fhir; the app renders it (sources, data-quality notes).
+import type { Item9Answer } from '../clinical/index.ts';
 import type { Assessment, EngineName, LabPanel, Prescription } from '../contract/index.ts';
 
 export interface DatedValue {
@@ -28,7 +29,7 @@ export interface ExcludedEntry {
 
 /** Something the reader accepted but the clinician may want to know (e.g. a date without timezone). */
 export interface ChartNote {
-  kind: 'no-timezone' | 'merged' | 'unit-converted' | 'capped' | 'other';
+  kind: 'no-timezone' | 'merged' | 'unit-converted' | 'capped' | 'other' | 'prorated';
   sourceRef: string;
   detail: string;
 }
@@ -52,6 +53,12 @@ export interface ChartData {
   patientId: string;
   /** PHQ-9, PHQ-2, GAD-7 … oldest first, duplicates merged, items attached where charted. */
   assessments: Assessment[];
+  /**
+   * Every PHQ-9 item-9 answer in the chart, in any form (standalone Observation, panel component,
+   * QuestionnaireResponse item) and any status but entered-in-error, collected before completeness
+   * checks. The safety path (src/clinical chartSafety) reads it. Optional only for charts built by hand.
+   */
+  item9Answers?: Item9Answer[];
   /** Lab readings grouped into panels by draw time; each biomarker carries loinc + sourceRef. */
   labs: LabPanel[];
   prescriptions: Prescription[];

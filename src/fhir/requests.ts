@@ -1,8 +1,17 @@
 // ChartData → one request per engine that has data (pure; the clock is injected). Everything is
-// clamped/trimmed to the contract caps so a long chart never produces an invalid request.
-import type { Assessment, EngineName, EngineRequest, LabPanel, PreviousResult, Prescription } from '../contract/index.ts';
+// clamped/trimmed to the contract caps so a long chart never produces an invalid request. Every
+// request carries the chart's safety findings (src/clinical chartSafety) and, per scalar input, the
+// chart resources it was computed from (`sources`).
+import {
+  chartSafety,
+  drugKeysOf,
+  instrumentKeyOf,
+  latestChange,
+  medicationCourses,
+  type Course,
+} from '../clinical/index.ts';
+import type { Assessment, EngineName, EngineRequest, LabPanel, PreviousResult, Prescription, SafetyFinding } from '../contract/index.ts';
 import type { ChartData, DatedValue, StoredResult } from './chart.ts';
-import { PHQ9 } from './terminology.ts';
 
 /** Parsed-shape requests (defaults already filled), so they are also valid inputs. */
 export type EngineRequests = { [E in EngineName]?: EngineRequest<E> };
@@ -14,111 +23,161 @@ const MAX_PRESCRIPTIONS = 100;
 const MAX_PANELS = 100;
 const MAX_BIOMARKERS = 200;
 const MAX_SIGNAL_HISTORY = 500;
+const MAX_SAFETY = 100;
+const MAX_SOURCES = 200;
 const ACTIVE_STATUSES = new Set(['active', 'on-hold', 'intended']);
 
 export function buildEngineRequests(chart: ChartData, now: Date): EngineRequests {
   const out: EngineRequests = {};
   const nowMs = now.getTime();
-  const assessments = mainInstrumentSeries(chart.assessments);
-  const sleep = avgSleepHours(chart.sleep, nowMs);
-  const latencyPct = dmseLatencyPctChange(chart.dmseLatency);
-  const active = activePrescriptions(chart.prescriptions, nowMs);
-  const common = <E extends EngineName>(e: E) => {
+  const assessments = scaleSeries(chart.assessments);
+  const sleep = avgSleep(chart.sleep, nowMs);
+  const latency = dmseLatencyChange(chart.dmseLatency);
+  const courses = medicationCourses(chart.prescriptions, nowMs);
+  const psychActive = courses.filter((c) => c.active && c.ingredient);
+  const safety = chartSafety(chart).findings.slice(0, MAX_SAFETY) as SafetyFinding[];
+  const common = <E extends EngineName>(e: E, sources: Record<string, string[]> = {}) => {
     const previous = previousFor(chart.history[e]);
-    return previous ? { previous } : {};
+    const src = Object.fromEntries(Object.entries(sources).filter(([, v]) => v.length > 0).map(([k, v]) => [k, v.slice(-MAX_SOURCES)]));
+    return {
+      ...(previous ? { previous } : {}),
+      ...(safety.length > 0 ? { safety } : {}),
+      ...(Object.keys(src).length > 0 ? { sources: src } : {}),
+    };
   };
 
   if (assessments.length > 0 || chart.prescriptions.length > 0 || chart.sleep.length > 0) {
-    const medChange = daysSinceMedChange(chart.prescriptions, nowMs);
+    const change = latestChange(courses, nowMs);
+    const medChange = change ? clampDays((nowMs - change.change.at) / DAY_MS) : undefined;
     const sinceVisit = chart.lastVisit ? clampDays((nowMs - Date.parse(chart.lastVisit.at)) / DAY_MS) : undefined;
+    const sources = {
+      avgSleepHours: sleep?.refs ?? [],
+      dmseLatencyPctChange: latency?.refs ?? [],
+      daysSinceMedChange: change ? [change.change.order.id] : [],
+      daysSinceLastVisit: chart.lastVisit ? [chart.lastVisit.sourceRef] : [],
+    };
     out.relapse = {
       assessments,
-      ...(latencyPct !== undefined ? { dmseLatencyPctChange: latencyPct } : {}),
-      ...(sleep !== undefined ? { avgSleepHours: sleep } : {}),
-      ...(medChange !== undefined ? { daysSinceMedChange: medChange } : {}),
-      hasActiveMedication: active.length > 0,
+      ...(latency !== undefined ? { dmseLatencyPctChange: latency.pct } : {}),
+      ...(sleep !== undefined ? { avgSleepHours: sleep.hours } : {}),
+      ...(medChange !== undefined ? { daysSinceMedChange: medChange, medChangeKind: change!.kind } : {}),
+      hasActiveMedication: psychActive.length > 0,
       ...(sinceVisit !== undefined ? { daysSinceLastVisit: sinceVisit } : {}),
-      ...common('relapse'),
+      ...common('relapse', sources),
     };
     out.outcome = {
       assessments,
-      ...(latencyPct !== undefined ? { dmseLatencyPctChange: latencyPct } : {}),
-      activeMedications: Math.min(100, new Set(active.map((p) => p.rxnorm ?? p.medicationName.toLowerCase())).size),
+      ...(latency !== undefined ? { dmseLatencyPctChange: latency.pct } : {}),
+      activeMedications: Math.min(100, psychActive.length),
       biomarkerWatchCount: Math.min(100, biomarkerWatchCount(chart.labs)),
-      ...(sleep !== undefined ? { avgSleepHours: sleep } : {}),
-      ...common('outcome'),
+      ...(sleep !== undefined ? { avgSleepHours: sleep.hours } : {}),
+      ...common('outcome', { avgSleepHours: sources.avgSleepHours, dmseLatencyPctChange: sources.dmseLatencyPctChange, activeMedications: psychActive.map((c) => c.current.id) }),
     };
   }
   if (chart.prescriptions.length > 0) {
     out.medication = {
       prescriptions: latestPrescriptions(chart.prescriptions),
       assessments,
-      ...(latencyPct !== undefined ? { dmseLatencyPctChange: latencyPct } : {}),
-      ...common('medication'),
+      ...(latency !== undefined ? { dmseLatencyPctChange: latency.pct } : {}),
+      ...common('medication', { dmseLatencyPctChange: latency?.refs ?? [] }),
     };
   }
   const labs = latestPanels(chart.labs);
-  if (labs.length > 0) out.biomarker = { labs, ...common('biomarker') };
+  if (labs.length > 0) {
+    const meds = activeMedicationNames(courses);
+    out.biomarker = { labs, ...(meds.length > 0 ? { medications: meds } : {}), ...common('biomarker') };
+  }
   const latencies = chart.dmseLatency.filter((v) => Number.isFinite(v.value) && v.value >= 0 && v.value <= 120);
   const latest = latencies.at(-1);
   if (latest) {
-    const earlier = latencies.slice(0, -1).slice(-MAX_SIGNAL_HISTORY).map((v) => v.value);
+    const earlier = latencies.slice(0, -1).slice(-MAX_SIGNAL_HISTORY);
     out.dmse = {
       responseLatencySeconds: latest.value,
-      ...(earlier.length > 0 ? { history: { response_latency: earlier } } : {}),
-      ...common('dmse'),
+      ...(earlier.length > 0 ? { history: { response_latency: earlier.map((v) => v.value) } } : {}),
+      ...common('dmse', { responseLatencySeconds: [latest.sourceRef], 'history.response_latency': earlier.map((v) => v.sourceRef) }),
     };
   }
   return out;
 }
 
-/** The series of the main instrument: PHQ-9 when charted, else the most administered; latest 500, oldest first. */
-export function mainInstrumentSeries(all: readonly Assessment[]): Assessment[] {
-  const counts = new Map<string, number>();
-  for (const a of all) counts.set(a.instrumentId, (counts.get(a.instrumentId) ?? 0) + 1);
-  const main = counts.has(PHQ9.instrumentId) ? PHQ9.instrumentId : [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  if (main === undefined) return [];
-  return all
-    .filter((a) => a.instrumentId === main)
+/**
+ * The symptom scales sent to the engines: every instrument (PHQ-9, GAD-7, PHQ-2 …), so GAD-7 is
+ * scored beside the PHQ-9; the latest 500 by date, oldest first. The engines pick the PHQ-9 as the
+ * primary scale themselves.
+ */
+export function scaleSeries(all: readonly Assessment[]): Assessment[] {
+  return [...all]
     .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))
     .slice(-MAX_ASSESSMENTS)
     .map((a) => (a.items && a.items.length > 50 ? { ...a, items: a.items.slice(0, 50) } : a));
 }
 
-/** Mean nightly sleep over the 14 days before `now`; undefined when none was charted in that window. */
-export function avgSleepHours(sleep: readonly DatedValue[], nowMs: number): number | undefined {
+/** The series of the main instrument only: PHQ-9 when charted, else the most administered. */
+export function mainInstrumentSeries(all: readonly Assessment[]): Assessment[] {
+  const key = (a: Assessment) => instrumentKeyOf(a.instrumentId) ?? a.instrumentId;
+  const counts = new Map<string, number>();
+  for (const a of all) counts.set(key(a), (counts.get(key(a)) ?? 0) + 1);
+  const main = counts.has('phq9') ? 'phq9' : [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (main === undefined) return [];
+  return scaleSeries(all.filter((a) => key(a) === main));
+}
+
+/** Mean nightly sleep over the 14 days before `now`, with the Observations averaged; undefined when none. */
+function avgSleep(sleep: readonly DatedValue[], nowMs: number): { hours: number; refs: string[] } | undefined {
   const from = nowMs - SLEEP_WINDOW_DAYS * DAY_MS;
   const recent = sleep.filter((s) => {
     const t = Date.parse(s.at);
     return t >= from && t <= nowMs && s.value >= 0 && s.value <= 24;
   });
   if (recent.length === 0) return undefined;
-  return Math.round((recent.reduce((sum, s) => sum + s.value, 0) / recent.length) * 100) / 100;
+  return { hours: Math.round((recent.reduce((sum, s) => sum + s.value, 0) / recent.length) * 100) / 100, refs: recent.map((s) => s.sourceRef) };
+}
+
+export function avgSleepHours(sleep: readonly DatedValue[], nowMs: number): number | undefined {
+  return avgSleep(sleep, nowMs)?.hours;
 }
 
 /** Latest latency vs the first charted one, in percent; needs two readings. */
-export function dmseLatencyPctChange(latency: readonly DatedValue[]): number | undefined {
+function dmseLatencyChange(latency: readonly DatedValue[]): { pct: number; refs: string[] } | undefined {
   if (latency.length < 2) return undefined;
-  const first = latency[0]!.value;
-  const last = latency.at(-1)!.value;
-  if (!(first > 0)) return undefined;
-  const pct = ((last - first) / first) * 100;
-  return Math.round(Math.min(1000, Math.max(-100, pct)) * 10) / 10;
+  const first = latency[0]!;
+  const last = latency.at(-1)!;
+  if (!(first.value > 0)) return undefined;
+  const pct = ((last.value - first.value) / first.value) * 100;
+  return { pct: Math.round(Math.min(1000, Math.max(-100, pct)) * 10) / 10, refs: [first.sourceRef, last.sourceRef] };
+}
+
+export function dmseLatencyPctChange(latency: readonly DatedValue[]): number | undefined {
+  return dmseLatencyChange(latency)?.pct;
 }
 
 export function activePrescriptions(list: readonly Prescription[], nowMs: number): Prescription[] {
   return list.filter((p) => ACTIVE_STATUSES.has(p.status) && (p.stoppedAt === undefined || Date.parse(p.stoppedAt) > nowMs));
 }
 
-/** Days since the latest start or stop of any prescription (not in the future). */
+/**
+ * Days since the last psychotropic start, dose change, stop or switch (a refill is not a change; see
+ * src/clinical courses). Undefined without any dated psychotropic order.
+ */
 export function daysSinceMedChange(list: readonly Prescription[], nowMs: number): number | undefined {
-  const changes = list
-    .flatMap((p) => [p.prescribedAt, p.stoppedAt])
-    .filter((d): d is string => d !== undefined)
-    .map((d) => Date.parse(d))
-    .filter((t) => Number.isFinite(t) && t <= nowMs);
-  if (changes.length === 0) return undefined;
-  return clampDays((nowMs - Math.max(...changes)) / DAY_MS);
+  const change = latestChange(medicationCourses(list, nowMs), nowMs);
+  return change ? clampDays((nowMs - change.change.at) / DAY_MS) : undefined;
+}
+
+/** Active medications for the biomarker engine's drug-aware notes: ingredient names and RxNorm codes. */
+function activeMedicationNames(courses: readonly Course[]): string[] {
+  const out = new Set<string>();
+  for (const c of courses) {
+    if (!c.active) continue;
+    out.add(c.name.slice(0, 160));
+    if (c.ingredient?.rxnorm) out.add(c.ingredient.rxnorm);
+  }
+  return [...out].slice(0, 100);
+}
+
+/** Drug keys (lithium, clozapine, …) of the active medications — for callers that need them. */
+export function activeDrugKeys(list: readonly Prescription[], nowMs: number): Set<string> {
+  return drugKeysOf(activePrescriptions(list, nowMs).map((p) => p.rxnorm ?? p.medicationName));
 }
 
 /** Abnormal flags (high/low/critical) among the latest reading of each analyte. */

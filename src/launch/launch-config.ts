@@ -4,6 +4,32 @@
 export const DEFAULT_CLIENT_ID = 'tidemark';
 export const DEFAULT_SANDBOX_ISS = 'http://127.0.0.1:8081/fhir';
 
+/**
+ * Launched without a patient (provider launch), the app shows the care-team panel and opens patients
+ * from it: it reads the Group, every member's Patient and Tidemark results, and a chosen patient's
+ * chart, with the user's own access (user/ scopes); it saves to that chart as in a patient launch.
+ */
+export const CARE_TEAM_SCOPES_V2 = [
+  'user/Group.rs',
+  'user/Patient.rs',
+  'user/Observation.rs',
+  'user/QuestionnaireResponse.rs',
+  'user/MedicationRequest.rs',
+  'user/MedicationStatement.rs',
+  'user/Encounter.rs',
+  'user/Observation.c',
+] as const;
+export const CARE_TEAM_SCOPES_V1 = [
+  'user/Group.read',
+  'user/Patient.read',
+  'user/Observation.read',
+  'user/QuestionnaireResponse.read',
+  'user/MedicationRequest.read',
+  'user/MedicationStatement.read',
+  'user/Encounter.read',
+  'user/Observation.write',
+] as const;
+
 /** SMART v2 scopes: read what the engines need, create Observations (write-back, issue 6). */
 export const SCOPES_V2 = [
   'launch',
@@ -17,6 +43,7 @@ export const SCOPES_V2 = [
   'patient/QuestionnaireResponse.rs',
   'patient/Encounter.rs',
   'patient/Observation.c',
+  ...CARE_TEAM_SCOPES_V2,
   'online_access',
 ] as const;
 
@@ -33,6 +60,7 @@ export const SCOPES_V1 = [
   'patient/QuestionnaireResponse.read',
   'patient/Encounter.read',
   'patient/Observation.write',
+  ...CARE_TEAM_SCOPES_V1,
   'online_access',
 ] as const;
 
@@ -106,7 +134,9 @@ export function planLaunch(href: string, config: PageConfig = {}): LaunchPlan {
     };
   }
   const clientId = params.get('client_id')?.trim() || config.clientId?.trim() || DEFAULT_CLIENT_ID;
-  const scope = resolveScope(params.get('scope') ?? config.scope, !launch);
+  let scope = resolveScope(params.get('scope') ?? config.scope, !launch);
+  // A standalone launch for the care-team panel asks for no patient to be picked.
+  if (!launch && params.get('view') === 'care-team') scope = scope.split(' ').filter((s) => s !== 'launch/patient').join(' ');
   const options: AuthorizeOptions = {
     clientId,
     scope,

@@ -158,6 +158,46 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     await closePage(page);
   });
 
+  it('item 9 outside a scored PHQ-9: a standalone Observation and an in-progress questionnaire each show the banner', async () => {
+    for (const [patient, answer, text] of [
+      ['item9-observation', 2, 'More than half the days'],
+      ['item9-in-progress', 1, 'Several days'],
+    ] as const) {
+      const page = await newPage(1024, 800);
+      await launch(page, patient);
+      const banner = page.getByRole('alert').filter({ hasText: 'PHQ-9 item 9 positive' });
+      await banner.waitFor();
+      const body = (await banner.textContent()) ?? '';
+      expect(body).toMatch(/On \d{1,2} [A-Z][a-z]{2} \d{4} the patient answered/);
+      expect(body).toContain(`“${text}” (${answer} of 3)`);
+      expect(body).toMatch(/C-SSRS/);
+      if (patient === 'item9-in-progress') expect(body).toContain('charted as in-progress');
+      // The banner leads the page, and the relapse card does not advise routine monitoring beside it.
+      expect(await page.evaluate(() => document.querySelector('#main > :not(h1)')?.className)).toContain('safety-banner');
+      const card = page.locator('article[data-engine="relapse"]');
+      await card.locator('.relapse__recommendation').waitFor();
+      expect(await card.locator('.relapse__recommendation').textContent()).toMatch(/same-day suicide-risk assessment/);
+      expect(await card.textContent()).not.toMatch(/routine monitoring/i);
+      await settled(page);
+      await page.screenshot({ path: join(ARTIFACTS, `${patient}-1024.png`), fullPage: true });
+      await closePage(page);
+    }
+  });
+
+  it('clozapine: a critical ANC sent without a flag or range is on the alert banner with its date and source', async () => {
+    const page = await newPage(1024, 800);
+    await launch(page, 'clozapine');
+    const banner = page.getByRole('alert').filter({ hasText: 'Critical lab value' });
+    await banner.waitFor();
+    const body = (await banner.textContent()) ?? '';
+    expect(body).toMatch(/Absolute neutrophil count 0\.4 ×10³\/µL on \d{1,2} [A-Z][a-z]{2} \d{4} \(< 1 ×10³\/µL\)/);
+    expect(body).toMatch(/severe neutropenia/);
+    expect(body).toMatch(/Observation\/clozapine-lab-751-8-\d+/);
+    await settled(page);
+    await page.screenshot({ path: join(ARTIFACTS, 'clozapine-1024.png'), fullPage: true });
+    await closePage(page);
+  });
+
   it('error paths: denied access and a visit without a launch show clear messages', async () => {
     const page = await newPage(1024, 800);
     await page.goto(launchUrl('relapse', '&sim=access_denied'));

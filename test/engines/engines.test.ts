@@ -103,7 +103,7 @@ describe('medication rules', () => {
     expect(small.signals[0]!.summaryLine).toBe('On Fluoxetine 20mg, PHQ-9 improved by 3 points (4 to 1).');
   });
 
-  it('a restart of the same drug at a new dose says which start date the comparison uses', () => {
+  it('a dose reduction within one course is read from the reduction, naming the course start', () => {
     const r = med({
       prescriptions: [
         rx({ id: 'rx_a', medicationName: 'Escitalopram', dosage: '20 mg by mouth once daily', status: 'stopped', prescribedAt: '2025-11-30' }),
@@ -113,7 +113,7 @@ describe('medication rules', () => {
     });
     expect(r.signals[0]).toMatchObject({ sourceRef: 'rx_b', tone: 'concern' });
     expect(r.signals[0]!.detail).toBe(
-      'PHQ-9 worsened by 15 points, 4→19, since Escitalopram 10 mg started on 2026-04-04 — at least one clinically important change (5 points).',
+      'PHQ-9 worsened by 15 points, 4→19, since Escitalopram was reduced to 10 mg on 2026-04-04 (on Escitalopram since 2025-11-30) — at least one clinically important change (5 points).',
     );
   });
 
@@ -202,7 +202,7 @@ describe('dmse rules', () => {
     expect([150, 105, 95, 190, 210].map((v) => interpret('speech_rate', v))).toEqual([
       'within_normal', 'subclinical', 'clinical_attention', 'subclinical', 'clinical_attention',
     ]);
-    expect([1, 2, 4].map((v) => interpret('psychomotor', v))).toEqual(['within_normal', 'subclinical', 'clinical_attention']);
+    expect([0.1, 0.2, 0.4].map((v) => interpret('psychomotor', v))).toEqual(['within_normal', 'subclinical', 'clinical_attention']);
     expect([85, 75, 60].map((v) => interpret('sustained_attention', v))).toEqual(['within_normal', 'subclinical', 'clinical_attention']);
   });
 
@@ -220,9 +220,16 @@ describe('dmse rules', () => {
     expect(r.overallConfidence).toBe('low');
   });
 
-  it('psychomotor SNOMED code only when agitation is flagged', () => {
-    const r = dmse({ psychomotorFidgetEpisodes: 1 });
-    expect(r.intelligence.codes.some((c) => c.code === '47295007')).toBe(false);
+  it('timing telemetry never carries a SNOMED clinical finding', () => {
+    for (const n of [1, 4, 40]) expect(dmse({ psychomotorFidgetEpisodes: n, sessionDurationSeconds: 300 }).intelligence.codes.some((c) => c.system === 'http://snomed.info/sct')).toBe(false);
+  });
+
+  it('fidgets are read as a rate per minute of session: 4 in 5 minutes is clinical, 4 in 30 minutes is not', () => {
+    const psy = (n: number, s?: number) => dmse({ psychomotorFidgetEpisodes: n, ...(s ? { sessionDurationSeconds: s } : {}) }).signals.find((x) => x.signalKey === 'psychomotor')!;
+    expect(psy(4, 300)).toMatchObject({ metricValue: 0.8, interpretation: 'clinical_attention' });
+    expect(psy(4, 1800)).toMatchObject({ metricValue: 0.13, interpretation: 'within_normal' });
+    expect(psy(4)).toMatchObject({ metricValue: 0.4, interpretation: 'clinical_attention' }); // unknown length: read as 10 minutes
+    expect(psy(4)!.detail).toContain('read as 10 minutes');
   });
 
   it('change block explains a metric moving back within range', () => {

@@ -257,11 +257,21 @@ describe('relapse monotonicity', () => {
     );
   });
 
-  it('shorter sleep never lowers the relapse score', () => {
+  it('shorter sleep (up to 9 h) never lowers the relapse score', () => {
     fc.assert(
-      fc.property(base, fc.double({ min: 0, max: 24, noNaN: true }), fc.double({ min: 0, max: 24, noNaN: true }), (b, x, y) => {
+      fc.property(base, fc.double({ min: 0, max: 9, noNaN: true }), fc.double({ min: 0, max: 9, noNaN: true }), (b, x, y) => {
         const [short, long] = x <= y ? [x, y] : [y, x];
         expect(score({ ...b, sleep: short })).toBeGreaterThanOrEqual(score({ ...b, sleep: long }));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('longer sleep beyond 9 h (hypersomnia) never lowers the relapse score', () => {
+    fc.assert(
+      fc.property(base, fc.double({ min: 9, max: 24, noNaN: true }), fc.double({ min: 9, max: 24, noNaN: true }), (b, x, y) => {
+        const [short, long] = x <= y ? [x, y] : [y, x];
+        expect(score({ ...b, sleep: long })).toBeGreaterThanOrEqual(score({ ...b, sleep: short }));
       }),
       { numRuns: RUNS },
     );
@@ -284,4 +294,48 @@ describe('relapse monotonicity', () => {
     expect(b.score).toBe(a.score);
     expect(b.generatedAt).toBe('2030-01-01T00:00:00.000Z');
   });
+});
+
+describe('safety findings sent with a request (the chart-level safety path)', () => {
+  const findingArb = fc.oneof(
+    fc.record({
+      kind: fc.constant('phq9_item9' as const),
+      answer: fc.integer({ min: 1, max: 3 }),
+      at: fc.integer({ min: T0, max: T1 }).map((t) => new Date(t).toISOString()),
+      sourceRef: fc.constantFrom('Observation/i9', 'QuestionnaireResponse/q'),
+      message: fc.constant('PHQ-9 item 9 positive'),
+      current: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant('critical_lab' as const),
+      analyte: fc.constantFrom('lithium', 'anc'),
+      label: fc.constantFrom('Lithium level', 'Absolute neutrophil count'),
+      value: fc.double({ min: 0, max: 5, noNaN: true }),
+      unit: fc.constant('mmol/L'),
+      at: fc.integer({ min: T0, max: T1 }).map((t) => new Date(t).toISOString()),
+      sourceRef: fc.constant('Observation/lab'),
+      direction: fc.constantFrom('high' as const, 'low' as const),
+      limit: fc.constant('> 1.5 mmol/L'),
+      source: fc.constant('NICE CG185'),
+      message: fc.constant('Critical lab'),
+    }),
+  );
+  for (const engine of Object.keys(ARBS) as EngineName[]) {
+    it(`${engine}: every finding sent comes back, leads the flags, forces review, and routine advice never shows`, () => {
+      fc.assert(
+        fc.property(ARBS[engine], fc.array(findingArb, { minLength: 1, maxLength: 4 }), (input, safety) => {
+          const parsed = ENDPOINTS[engine].request.safeParse({ ...(input as object), safety });
+          fc.pre(parsed.success);
+          const r = runEngine(engine, parsed.data as never, { now: NOW }) as { safety: unknown[]; intelligence: { summary: { flagged: string[]; requiresClinicianReview: boolean; headline: string } }; recommendation?: string };
+          expect(ENDPOINTS[engine].response.safeParse(r).success).toBe(true);
+          for (const f of safety) expect(r.safety).toContainEqual(f);
+          expect(r.intelligence.summary.requiresClinicianReview).toBe(true);
+          expect(r.intelligence.summary.flagged[0]).toMatch(/item 9|Critical lab/);
+          expect(r.intelligence.summary.headline).not.toMatch(/routine monitoring/i);
+          if (r.recommendation !== undefined) expect(r.recommendation).not.toMatch(/routine monitoring/i);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
 });

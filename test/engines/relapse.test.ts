@@ -13,11 +13,14 @@ describe('relapse rules', () => {
     ]);
   });
 
-  it('symptoms alone can never reach elevated: a saturated symptom factor is 38, moderate', () => {
-    const r = run({ assessments: [phq(5, '2026-05-01'), phq(27, '2026-06-01')] });
+  it('a saturated symptom factor scores 38, and a severe PHQ-9 (≥ 20) sets the level to high on its own', () => {
+    const r = run({ assessments: [phq(5, '2026-05-01'), phq(20, '2026-06-01')] });
     expect(r.factors[0]!.points).toBe(38);
-    expect(r.score).toBe(38);
-    expect(r.level).toBe('moderate');
+    expect(r.score).toBe(38); // the score keeps its value …
+    expect(r.level).toBe('high'); // … the symptom rule sets a floor on the level
+    expect(r.levelReason).toBe('PHQ-9 20 is severe (≥ 20): the level is at least high.');
+    expect(r.intelligence.summary.requiresClinicianReview).toBe(true);
+    expect(r.recommendation).toBe('Flag for prompt clinician review; consider outreach before the next scheduled visit.');
   });
 
   it('sleep bands: ≥7 h 0, 6–7 h 6, 5–6 h 12, <5 h 18 points', () => {
@@ -31,11 +34,22 @@ describe('relapse rules', () => {
     expect(dmsePoints(-30)).toBe(0);
   });
 
-  it('a medication change is a 28-day window decaying from 14 points', () => {
+  it('a medication change decays over about six months: half over 14 days, the rest by 182 days', () => {
     expect(medChangePoints(0)).toBe(14);
-    expect(medChangePoints(12)).toBeCloseTo(8);
-    expect(medChangePoints(28)).toBe(0);
+    expect(medChangePoints(4)).toBeCloseTo(12); // the change example
+    expect(medChangePoints(12)).toBeCloseTo(8); // the relapse example
+    expect(medChangePoints(14)).toBeCloseTo(7);
+    expect(medChangePoints(98)).toBeCloseTo(3.5);
+    expect(medChangePoints(182)).toBe(0);
     expect(medChangePoints(3650)).toBe(0);
+  });
+
+  it('a dose reduction or stop weighs fully, a start or increase half', () => {
+    expect(medChangePoints(30, 'decrease')).toBeCloseTo(2 * medChangePoints(30, 'increase'));
+    expect(medChangePoints(30, 'stop')).toBe(medChangePoints(30, 'decrease'));
+    expect(medChangePoints(30, 'start')).toBe(medChangePoints(30, 'increase'));
+    const r = run({ assessments: [phq(4, '2026-05-01')], daysSinceMedChange: 60, medChangeKind: 'decrease', hasActiveMedication: true });
+    expect(r.factors[3]!.detail).toMatch(/^A dose was reduced 60 days ago \(active medication\)/);
   });
 
   it('a visit gap scores from 14 days, full 16 points at 62 days', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ENDPOINTS, type EngineName } from '../../src/contract/index.ts';
 import type { ChartData } from '../../src/fhir/chart.ts';
 import { mapChart } from '../../src/fhir/read/map-chart.ts';
-import { buildEngineRequests } from '../../src/fhir/requests.ts';
+import { buildEngineRequests, mainInstrumentSeries } from '../../src/fhir/requests.ts';
 import * as F from './fixtures.ts';
 
 const stories = {
@@ -54,10 +54,11 @@ describe('buildEngineRequests', () => {
     expect(ENDPOINTS.relapse.request.safeParse(r.relapse).success).toBe(true);
   });
 
-  it('prefers PHQ-9 as the main instrument even when GAD-7 is charted more often', () => {
+  it('sends GAD-7 beside the PHQ-9 (the engines score both and keep PHQ-9 as the primary scale)', () => {
     const res = [F.phq9Total('p', 10, F.daysAgo(3)), ...[1, 2, 3].map((i) => F.scaleTotal(`g${i}`, '70274-6', 9, F.daysAgo(i * 10)))];
     const r = buildEngineRequests(mapChart('p1', res), F.NOW);
-    expect(r.relapse!.assessments.map((a) => a.instrumentId)).toEqual(['phq9']);
+    expect(r.relapse!.assessments.map((a) => a.instrumentId)).toEqual(['gad7', 'gad7', 'gad7', 'phq9']);
+    expect(mainInstrumentSeries(r.relapse!.assessments).map((a) => a.instrumentId)).toEqual(['phq9']);
   });
 
   it('sends the latest earlier result of each engine as previous', () => {

@@ -27,6 +27,9 @@ describe('real-shaped Synthea bundles', () => {
     expect(chart.excluded.filter((e) => e.reason === 'malformed')).toEqual([]);
     const reqs = buildEngineRequests(chart, new Date('2021-06-01T00:00:00Z'));
     for (const [engine, req] of Object.entries(reqs)) expect(ENDPOINTS[engine as EngineName].request.safeParse(req).success).toBe(true);
-    expect(reqs.relapse!.assessments).toHaveLength(16);
+    // Every scale goes to the engines (GAD-7 is scored beside the PHQ-9); they pick the PHQ-9 as primary.
+    const sent = reqs.relapse!.assessments.map((a) => a.instrumentId);
+    expect(sent.filter((i) => i === 'phq9')).toHaveLength(16);
+    expect(sent.filter((i) => i === 'gad7')).toHaveLength(6);
   });
 });

@@ -7,6 +7,7 @@ import { observation as observationSchema } from '../../src/fhir/read/schemas.ts
 import { mapChart } from '../../src/fhir/read/map-chart.ts';
 import { buildEngineRequests } from '../../src/fhir/requests.ts';
 import { TIDEMARK_RESULT } from '../../src/fhir/terminology.ts';
+import { runEngine } from '../../src/engines/index.ts';
 import { buildWriteBundle, resultIdentifierValue, type EngineResult } from '../../src/fhir/write/observations.ts';
 import { readStoredResult } from '../../src/fhir/write/read-back.ts';
 import * as F from './fixtures.ts';
@@ -53,6 +54,12 @@ function fakeResponse<E extends EngineName>(engine: E, o: { score?: number; stat
   return ENDPOINTS[engine].response.parse(byEngine[engine]) as EngineResponse<E>;
 }
 
+/** The real engines on a story's requests (as the app runs them). */
+function realResults(story: () => Record<string, unknown>[]): EngineResult[] {
+  const reqs = buildEngineRequests(mapChart('p1', story()), F.NOW);
+  return (Object.keys(reqs) as EngineName[]).map((engine) => ({ patientId: 'p1', engine, request: reqs[engine]!, response: runEngine(engine, reqs[engine] as never, { now: F.NOW }) })) as EngineResult[];
+}
+
 function results(story: () => Record<string, unknown>[], overrides: Partial<Record<EngineName, { score?: number; status: string }>> = {}): EngineResult[] {
   const reqs = buildEngineRequests(mapChart('p1', story()), F.NOW);
   return (Object.keys(reqs) as EngineName[]).map((engine) => ({
@@ -76,7 +83,8 @@ describe('engine results → FHIR Observations', () => {
       for (const e of bundle.entry!) {
         expect(() => validateResource(e.resource!)).not.toThrow();
         expect(e.request).toMatchObject({ method: 'POST', url: 'Observation' });
-        expect(e.request!.ifNoneExist).toBe(new URLSearchParams({ identifier: `${TIDEMARK_RESULT}|${e.resource!.identifier![0]!.value}` }).toString());
+        // The identifier, narrowed to the subject (the same match; the server searches one patient).
+        expect(e.request!.ifNoneExist).toBe(new URLSearchParams({ identifier: `${TIDEMARK_RESULT}|${e.resource!.identifier![0]!.value}`, subject: e.resource!.subject!.reference! }).toString());
       }
     }
   });
@@ -98,9 +106,19 @@ describe('engine results → FHIR Observations', () => {
     expect(relapse.device!.display).toBe('Tidemark relapse engine 1.0.0');
     expect(relapse.derivedFrom!.map((r) => r.reference)).toContain('Observation/phq-0');
     const input = (name: string) => relapse.component!.find((c) => c.code.coding![0]!.code === `input.${name}`);
-    expect(input('avgSleepHours')?.valueInteger).toBe(5);
-    expect(input('daysSinceLastVisit')?.valueInteger).toBe(75);
+    expect(input('avgSleepHours')?.valueQuantity).toEqual({ value: 5, unit: 'h', system: 'http://unitsofmeasure.org', code: 'h' });
+    expect(input('daysSinceLastVisit')?.valueQuantity).toEqual({ value: 75, unit: 'd', system: 'http://unitsofmeasure.org', code: 'd' });
     expect(input('hasActiveMedication')?.valueBoolean).toBe(false);
+  });
+
+  it('every quantity written carries a UCUM unit', async () => {
+    for (const story of [F.relapse, F.lithiumToxic, F.item9ViaQr]) {
+      for (const e of (await buildWriteBundle(realResults(story))).entry!) {
+        const o = e.resource!;
+        const qs = [o.valueQuantity, ...(o.component ?? []).map((c) => c.valueQuantity)].filter((q) => q !== undefined);
+        for (const q of qs) expect(q).toMatchObject({ system: 'http://unitsofmeasure.org', code: expect.any(String), unit: expect.any(String) });
+      }
+    }
   });
 
   it('writes the PHQ-9 depression severity the standard way (LOINC 94023-9)', async () => {
@@ -111,12 +129,69 @@ describe('engine results → FHIR Observations', () => {
     expect(sev[0]!.derivedFrom).toEqual([{ reference: 'Observation/phq-5' }]);
   });
 
-  it('writes biomarker signals as laboratory-category Observations with critical interpretation', async () => {
+  it('writes biomarker signals with a critical interpretation, derived from the lab reading, never as lab results', async () => {
     const bundle = await buildWriteBundle(results(F.lithiumToxic));
     const sig = bundle.entry!.map((e) => e.resource!).find((o) => o.code.coding?.[0]?.code === 'biomarker_signal')!;
-    expect(sig.category![0]!.coding![0]!.code).toBe('laboratory');
+    expect(sig.category!.flatMap((c) => c.coding!.map((k) => k.code))).toEqual(['clinical-decision-support']);
     expect(sig.interpretation![0]!.coding![0]!.code).toBe('AA');
     expect(sig.derivedFrom).toEqual([{ reference: 'Observation/li' }]);
+  });
+
+  it('no interpretation Tidemark writes carries the laboratory category', async () => {
+    for (const story of [F.relapse, F.lithiumToxic, F.item9ViaQr, F.thyroidVitD]) {
+      for (const e of (await buildWriteBundle(realResults(story))).entry!) {
+        expect(e.resource!.category!.flatMap((c) => c.coding!.map((k) => k.code))).not.toContain('laboratory');
+      }
+    }
+  });
+
+  it('a risk band is never written as v3 "Normal", and nothing is "Normal" beside a safety finding', async () => {
+    const low = results(F.sparseSinglePhq9, { relapse: { score: 10, status: 'low' } });
+    const relapse = (await buildWriteBundle(low)).entry!.map((e) => e.resource!).find((o) => o.code.coding?.some((c) => c.code === 'relapse_risk'))!;
+    expect(relapse.interpretation).toEqual([{ text: 'low' }]);
+    const withSafety = realResults(F.item9ViaQr);
+    for (const e of (await buildWriteBundle(withSafety)).entry!) {
+      expect(JSON.stringify(e.resource!.interpretation ?? [])).not.toContain('"code":"N"');
+    }
+  });
+
+  it('a medication signal is derived from the PHQ-9 Observations it compared; its MedicationRequest is the focus', async () => {
+    const story = () => [
+      F.medicationRequest('rx-sert', '36437', 'sertraline 50 MG Oral Tablet', F.daysAgo(100), 'active', '50 mg daily'),
+      F.phq9Total('before', 8, F.daysAgo(110)),
+      F.phq9Total('after', 18, F.daysAgo(10)), // worsened: a concern signal, written next to the result
+    ];
+    const bundle = await buildWriteBundle(realResults(story));
+    const sig = bundle.entry!.map((e) => e.resource!).find((o) => o.code.coding?.[0]?.code === 'medication_signal')!;
+    expect(sig.derivedFrom).toEqual([{ reference: 'Observation/before' }, { reference: 'Observation/after' }]);
+    expect(sig.focus).toEqual([{ reference: 'MedicationRequest/rx-sert' }]);
+    expect(() => validateResource(sig)).not.toThrow();
+  });
+
+  it('every result lists the chart resources it used: the sleep Observations behind avgSleepHours too', async () => {
+    const bundle = await buildWriteBundle(realResults(F.relapse));
+    const relapse = bundle.entry!.map((e) => e.resource!).find((o) => o.code.coding?.some((c) => c.code === 'relapse_risk'))!;
+    const refs = relapse.derivedFrom!.map((r) => r.reference);
+    expect(refs).toEqual(expect.arrayContaining(['Observation/phq-0', 'Observation/phq-5', 'Observation/sl-0', 'Observation/sl-9', 'Observation/lat-1', 'Observation/lat-2']));
+  });
+
+  it('the item-9 finding is written once as its own coded result (answer LA code, POS, derived from the answer)', async () => {
+    const bundle = await buildWriteBundle(realResults(F.item9ViaQr));
+    const found = bundle.entry!.map((e) => e.resource!).filter((o) => o.code.coding?.[0]?.code === 'safety_phq9_item9');
+    expect(found).toHaveLength(1); // every engine carries the finding; it is written once
+    expect(found[0]).toMatchObject({
+      valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: 'LA6570-1', display: 'More than half the days' }] },
+      interpretation: [{ coding: [{ code: 'POS' }] }],
+      derivedFrom: [{ reference: 'QuestionnaireResponse/qr-1' }],
+    });
+    expect(() => validateResource(found[0]!)).not.toThrow();
+  });
+
+  it('a critical lab is written as its own coded result in its UCUM unit', async () => {
+    const bundle = await buildWriteBundle(realResults(F.lithiumToxic));
+    const found = bundle.entry!.map((e) => e.resource!).filter((o) => o.code.coding?.[0]?.code === 'safety_critical_lab');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ valueQuantity: { value: 1.9, code: 'mmol/L', system: 'http://unitsofmeasure.org' }, interpretation: [{ coding: [{ code: 'HH' }] }] });
   });
 
   it('identifier is stable across calls and changes when inputs change', async () => {

@@ -9,6 +9,10 @@ import type { BulkManifest, NdjsonLine } from '../../src/population/bulk-client.
 import { DEV_CLIENT_ID, ensureDevKey } from '../../src/population/dev-key.ts';
 import { startPopulationSandbox } from './fixture.ts';
 import type { PopulationSandbox } from './fixture.ts';
+import { STORIES as SANDBOX_STORIES } from '../../src/sandbox/patients/index.ts';
+
+/** The sandbox's story patients (the stories grow as clinical situations are added). */
+const STORY_COUNT = Object.keys(SANDBOX_STORIES).length;
 
 const GENERATED = 30;
 let p: PopulationSandbox;
@@ -61,7 +65,7 @@ describe('bulk client', () => {
     expect(manifest?.output.map((o) => o.type).sort()).toEqual(['Observation', 'Patient']);
     expect(lines).toHaveLength(manifest?.output.reduce((n, o) => n + (o.count ?? 0), 0) as number);
     const patients = lines.filter((l) => l.type === 'Patient').map((l) => (JSON.parse(l.line) as { id: string }).id);
-    expect(patients).toHaveLength(8 + GENERATED);
+    expect(patients).toHaveLength(STORY_COUNT + GENERATED);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toMatch(/%/);
     const polls = rec.calls.filter((c) => c.url.includes('/bulk-status/') && c.method === 'GET');
@@ -104,7 +108,7 @@ describe('bulk client', () => {
       invalidate: () => undefined,
     };
     const lines = await collect(bulkExport({ fhirBase: p.sb.fhirBase, auth: stale, group: 'care-team', types: ['Patient'], minPollMs: 200 }));
-    expect(lines.length).toBe(8 + GENERATED);
+    expect(lines.length).toBe(STORY_COUNT + GENERATED);
     await expect(collect(bulkExport({ fhirBase: p.sb.fhirBase, auth, group: 'care-team', types: ['Encounter'] }))).rejects.toThrow(/403 .*Encounter/);
     const wrongKey = new BackendServicesAuth({ ...authOptions(), clientId: 'not-registered' });
     await expect(wrongKey.token()).rejects.toThrow(/invalid_client/);

@@ -6,8 +6,10 @@ import { DEV_CLIENT_ID } from '../../src/population/dev-key.ts';
 import { bulkHeaders, devSystemToken, ndjson, pollManifest, startPopulationSandbox, tempDir } from '../population/fixture.ts';
 import type { PopulationSandbox } from '../population/fixture.ts';
 import { authorize, ehrLaunch, fhirGet, fhirPost, launchToken, pkcePair, postForm, REDIRECT } from './helpers.ts';
+import { STORIES as SANDBOX_STORIES } from '../../src/sandbox/patients/index.ts';
 
-const STORIES = ['improving', 'item9', 'lithium', 'longterm', 'messy', 'relapse', 'sparse', 'thyroid'];
+/** The sandbox's story patients (the stories grow as clinical situations are added). */
+const STORIES = Object.keys(SANDBOX_STORIES);
 const GENERATED = 12;
 let p: PopulationSandbox;
 let system: string;

@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxExtension, SandboxHandle } from '../../src/sandbox/index.ts';
 import { FhirError } from '../../src/sandbox/fhir-errors.ts';
 import { fhirGet, launchToken, postForm, startTestSandbox } from './helpers.ts';
+import { STORIES as SANDBOX_STORIES } from '../../src/sandbox/patients/index.ts';
+
+/** The sandbox's story patients (the stories grow as clinical situations are added). */
+const STORY_COUNT = Object.keys(SANDBOX_STORIES).length;
 
 const testExtension: SandboxExtension = {
   name: 'test-population',
@@ -62,7 +66,7 @@ describe('extension grant types and routes', () => {
   it('an extension route under /fhir wins over the FHIR routes and sees the token’s reach', async () => {
     const res = await fhirGet(sb, system, 'Group/care-team/$member-count');
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { patients: number }).patients).toBe(8);
+    expect(((await res.json()) as { patients: number }).patients).toBe(STORY_COUNT);
     const patient = (await launchToken(sb, 'relapse', 'patient/*.rs')).access_token;
     const held = await fhirGet(sb, patient, 'Group/care-team/$member-count');
     expect(((await held.json()) as { patients: number }).patients).toBe(1);
@@ -80,7 +84,7 @@ describe('extension grant types and routes', () => {
 describe('patient / user / system reach', () => {
   it('a system token reads across patients by its scopes, and only the types they name', async () => {
     const all = (await (await fhirGet(sb, system, 'Patient?_count=100')).json()) as Bundle;
-    expect(all.total).toBe(8);
+    expect(all.total).toBe(STORY_COUNT);
     expect((await fhirGet(sb, system, 'Observation?patient=relapse&_count=1')).status).toBe(200);
     expect((await fhirGet(sb, system, 'MedicationRequest?patient=relapse')).status).toBe(403);
   });

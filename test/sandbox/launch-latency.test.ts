@@ -7,6 +7,10 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
 import { authorize, fhirGet, introspect, pkcePair, postForm, REDIRECT, startTestSandbox } from './helpers.ts';
+import { STORIES as SANDBOX_STORIES } from '../../src/sandbox/patients/index.ts';
+
+/** The sandbox's story patients (the stories grow as clinical situations are added). */
+const STORY_COUNT = Object.keys(SANDBOX_STORIES).length;
 
 async function providerToken(sb: SandboxHandle, scope: string): Promise<Record<string, unknown>> {
   const launchRes = await fetch(`${sb.url}/ehr-launch`, { redirect: 'manual' });
@@ -35,7 +39,7 @@ describe('provider launch (no patient)', () => {
     expect(token.scope).toContain('user/Observation.rs');
     expect(decodeJwt(token.id_token as string).fhirUser).toBe(`${sb.fhirBase}/Practitioner/practitioner-morgan`);
     const patients = (await (await fhirGet(sb, token.access_token as string, 'Patient?_count=100')).json()) as Bundle;
-    expect(patients.total).toBe(8);
+    expect(patients.total).toBe(STORY_COUNT);
     expect((await fhirGet(sb, token.access_token as string, 'Observation?patient=longterm&_count=1')).status).toBe(200);
     const seen = (await (await introspect(sb, token.access_token as string)).json()) as Record<string, unknown>;
     expect(seen).toMatchObject({ active: true, fhirUser: `${sb.fhirBase}/Practitioner/practitioner-morgan` });

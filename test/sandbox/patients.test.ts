@@ -18,11 +18,13 @@ describe('synthetic patients', () => {
     expect(JSON.stringify(generatePatients(new Date('2025-03-10T23:59:00Z'), 20240917))).toBe(JSON.stringify(all));
   });
 
-  it('has eight stories with unique ids', () => {
+  it('has the eight original stories and the five issue-9 edge stories, with unique ids', () => {
     const ids = all.map((r) => `${r.resourceType}/${r.id}`);
     expect(new Set(ids).size).toBe(ids.length);
     const patients = all.filter((r) => r.resourceType === 'Patient').map((r) => r.id);
-    expect(patients.sort()).toEqual(['improving', 'item9', 'lithium', 'longterm', 'messy', 'relapse', 'sparse', 'thyroid']);
+    expect(patients.sort()).toEqual([
+      'clozapine', 'improving', 'item9', 'item9-in-progress', 'item9-observation', 'lithium', 'longterm', 'maintenance', 'messy', 'recurrence', 'relapse', 'sparse', 'thyroid',
+    ]);
   });
 
   it('improving: sertraline, response then remission', () => {

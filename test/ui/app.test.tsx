@@ -82,11 +82,21 @@ describe('PHQ-9 item 9 safety banner', () => {
     expect(within(alert).getByRole('button', { name: 'Observation/phq-4' })).toBeInTheDocument();
   });
 
-  it('is absent when the latest item 9 is 0', async () => {
+  it('leads with the latest answer (0) and lists an older positive answer with its age, never hiding it', async () => {
     serve([...TYPICAL_CHART, phq9('phq-0', '2026-01-10T09:00:00Z', 20, { item9: 1 }), phq9('phq-4', '2026-06-20T09:00:00Z', 9, { item9: 0 })], ALL_ENGINES_OK);
     renderApp();
+    const alert = await screen.findByRole('alert', { name: 'PHQ-9 item 9 — earlier positive answers' });
+    expect(alert).toHaveTextContent(/Latest answer: on 20 Jun 2026 the patient answered “Not at all” \(0 of 3\)/);
+    expect(alert).toHaveTextContent('1 of 3 (“Several days”) on 10 Jan 2026 — 6 months ago');
+    expect(alert).not.toHaveTextContent(/item 9 positive/i);
+    expect(within(alert).getByRole('button', { name: 'Observation/phq-0' })).toBeInTheDocument();
+  });
+
+  it('is absent when every item-9 answer is 0', async () => {
+    serve([...TYPICAL_CHART, phq9('phq-4', '2026-06-20T09:00:00Z', 9, { item9: 0 })], ALL_ENGINES_OK);
+    renderApp();
     await screen.findByText('Elevated relapse risk (68/100), rising.', { selector: '.card__headline' });
-    expect(screen.queryByRole('alert', { name: /item 9/i })).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('appears when an engine reports the finding even if the chart mapping did not', async () => {

@@ -17,7 +17,7 @@ it('follows every page of a long chart (five years of PHQ-9, 3 per page)', async
   const proxy: ProxyLog = { calls: [] };
   server.use(...fhirHandlers(resources, { pageSize: 3, log }), ...proxyHandlers(ALL_ENGINES_OK, proxy));
   renderApp();
-  await userEvent.click(await screen.findByText('PHQ-9 values (60)'));
+  await userEvent.click(await screen.findByText('PHQ-9 values (60)', {}, { timeout: 30_000 }));
   expect(log.searches.filter((s) => s.includes('_offset')).length).toBeGreaterThanOrEqual(19);
   const relapse = proxy.calls.find((c) => c.engine === 'relapse');
   expect(relapse).toBeDefined();

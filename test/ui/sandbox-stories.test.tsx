@@ -1,6 +1,6 @@
 // Every sandbox story through the real mapping and the real engines (msw stands in for the
 // sandbox's FHIR server and for the proxy): what the browser test will see, in jsdom.
-import { screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ENDPOINTS, type RelapseResponse } from '../../src/contract/index.ts';
@@ -43,6 +43,49 @@ describe('sandbox stories render with the real engines', () => {
     const alert = await screen.findByRole('alert', { name: /item 9 positive/i });
     expect(alert).toHaveTextContent(/Several days|More than half the days|Nearly every day/);
     expect(alert).toHaveTextContent(/suicide-risk protocol/);
+  });
+
+  it('item9-observation and item9-in-progress: the banner shows an item-9 answer that was never scored', async () => {
+    launch('item9-observation');
+    const a = await screen.findByRole('alert', { name: /item 9 positive/i });
+    expect(a).toHaveTextContent('“More than half the days” (2 of 3)');
+    cleanup();
+    launch('item9-in-progress');
+    const b = await screen.findByRole('alert', { name: /item 9 positive/i });
+    expect(b).toHaveTextContent('“Several days” (1 of 3)');
+    expect(b).toHaveTextContent('(charted as in-progress)');
+  });
+
+  it('maintenance: an old positive item 9 is listed with its age under the latest answer (0)', async () => {
+    launch('maintenance');
+    const alert = await screen.findByRole('alert', { name: 'PHQ-9 item 9 — earlier positive answers' });
+    expect(alert).toHaveTextContent(/Latest answer: on .* “Not at all” \(0 of 3\)/);
+    expect(alert).toHaveTextContent(/2 of 3 \(“More than half the days”\) on .* — 2 years ago/);
+  });
+
+  it('clozapine: the critical ANC is on the alert banner; no card advises routine monitoring', async () => {
+    launch('clozapine');
+    const alert = await screen.findByRole('alert', { name: 'Critical lab value' });
+    expect(alert).toHaveTextContent(/Absolute neutrophil count 0\.4 ×10³\/µL on .* \(< 1 ×10³\/µL\)/);
+    const relapse = await screen.findByRole('article', { name: 'Relapse risk' });
+    await within(relapse).findByText(/Critical lab: Absolute neutrophil count/, { selector: '.relapse__recommendation' });
+    for (const card of screen.getAllByRole('article')) expect(card).not.toHaveTextContent(/routine monitoring/i);
+  });
+
+  it('recurrence: 3 → 27 is high relapse risk, with the implied item 9 on the banner', async () => {
+    launch('recurrence');
+    await screen.findByRole('alert', { name: /item 9 positive/i });
+    const relapse = await screen.findByRole('article', { name: 'Relapse risk' });
+    expect(await within(relapse).findByText(/· High ·/)).toBeInTheDocument();
+    expect(within(relapse).getByText(/PHQ-9 27 is severe/, { selector: '.relapse__level-reason' })).toBeInTheDocument();
+  });
+
+  it('improving: the GAD-7 is shown beside the PHQ-9 with its band and change', async () => {
+    launch('improving');
+    await summaryReady();
+    const gad = document.querySelector('.summary__phq9[data-instrument="gad7"]')!;
+    expect(gad).toHaveTextContent(/Latest GAD-7 \d+\/21 \((minimal|mild)\) on .* · change -\d+/);
+    expect(await screen.findByRole('region', { name: 'GAD-7 trend' })).toBeInTheDocument();
   });
 
   it('improving: no safety banner', async () => {

@@ -2,8 +2,8 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
-// findBy*/waitFor give up after 1 s by default; on a loaded 2-core machine (CI, several suites at once)
-// a render after a mocked fetch can take longer. A missing element still fails, after 5 s.
-configure({ asyncUtilTimeout: 5000 });
+// findBy*/waitFor wait up to 15 s (default 1 s): the CI machine is shared (2 cores), and a loaded machine
+// must not turn a slow render into a failure. A missing element still fails, only later.
+configure({ asyncUtilTimeout: 15_000 });
 
 afterEach(() => cleanup());

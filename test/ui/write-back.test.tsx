@@ -102,7 +102,7 @@ describe('saving', () => {
     expect(ws.posts[0]!.kind).toBe('transaction');
     expect(ws.posts[0]!.authorization).toBe(`Bearer ${TOKEN}`);
     expect(ws.posts[0]!.ifNoneExist).toHaveLength(3);
-    for (const q of ws.posts[0]!.ifNoneExist) expect(q).toMatch(/^identifier=urn%3Atidemark%3Aresult%7C[0-9a-f]{64}$/);
+    for (const q of ws.posts[0]!.ifNoneExist) expect(q).toMatch(/^identifier=urn%3Atidemark%3Aresult%7C[0-9a-f]{64}&subject=Patient%2F[A-Za-z0-9.-]+$/);
     const links = within(written).getAllByRole('link');
     expect(links.map((a) => a.getAttribute('href'))).toEqual([`${FHIR_BASE}/Observation/obs-1`, `${FHIR_BASE}/Observation/obs-2`, `${FHIR_BASE}/Observation/obs-3`]);
     expect(within(written).getAllByText('Created')).toHaveLength(3);
@@ -198,7 +198,7 @@ describe('in the app', () => {
     expect(ws.posts).toHaveLength(1);
     const relapseCall = log.calls.find((c) => c.engine === 'relapse')!;
     const expected = await resultIdentifierValue({ patientId: PATIENT_ID, engine: 'relapse', request: relapseCall.body, response: relapseResponse() } as EngineResult);
-    expect(ws.posts[0]!.ifNoneExist).toContain(`identifier=urn%3Atidemark%3Aresult%7C${expected}`);
+    expect(ws.posts[0]!.ifNoneExist).toContain(`identifier=urn%3Atidemark%3Aresult%7C${expected}&subject=Patient%2F${PATIENT_ID}`);
     // the results are still on screen
     expect(screen.getByText('Elevated relapse risk (68/100), rising.', { selector: '.card__headline' })).toBeInTheDocument();
   });

@@ -1,38 +1,54 @@
-// Biomarker Intelligence: abnormal labs mapped to their psychiatric relevance.
+// Biomarker Intelligence: abnormal labs mapped to their psychiatric relevance. Values are normalised
+// to each analyte's UCUM unit; critical limits hold whatever the lab says, the lab's own flag and
+// range are respected, and built-in reference limits are used when the lab sends neither.
+import {
+  ANALYTES,
+  analyteForLoinc,
+  analyteForName,
+  clozapineAncAction,
+  criticalLab,
+  criticalOf,
+  drugKeysOf,
+  referenceFlagOf,
+  referenceText,
+  targetText,
+  toCanonical,
+  type Analyte,
+  type CriticalLabFinding,
+} from '../../clinical/index.ts';
 import type { Biomarker, EngineRequest, EngineResponse, ModuleSignal, TerminologyCode } from '../../contract/index.ts';
-import { div, fmt, norm, plural, slug, toEpoch, toIso } from '../common/util.ts';
+import { div, fmt, plural, slug, toEpoch, toIso } from '../common/util.ts';
 import {
   blendConfidence,
   buildIntelligence,
   computeChange,
   engineCode,
   loincCode,
+  mergeSafety,
   responseHead,
+  safetyLead,
 } from '../intelligence/index.ts';
-import { ANALYTES, BIOMARKER_PARAMS as P, type Analyte } from './params.ts';
+import { BIOMARKER_PARAMS as P } from './params.ts';
 
-export { ANALYTES, BIOMARKER_PARAMS } from './params.ts';
+export { BIOMARKER_PARAMS } from './params.ts';
+export { ANALYTES };
 
 type Req = EngineRequest<'biomarker'>;
 type Res = EngineResponse<'biomarker'>;
 type Tone = ModuleSignal['tone'];
 type Flag = 'high' | 'low' | 'critical' | 'normal';
 
-const BY_LOINC = new Map<string, Analyte>();
-const BY_NAME = new Map<string, Analyte>();
-for (const a of ANALYTES) {
-  for (const c of a.loinc) BY_LOINC.set(c, a);
-  for (const n of a.names) BY_NAME.set(n, a);
-  BY_NAME.set(norm(a.label), a);
+const NEUTROPHILS_PCT = ANALYTES.find((a) => a.key === 'neutrophils_pct')!;
+const ANC = ANALYTES.find((a) => a.key === 'anc')!;
+
+/** Recognises an analyte by LOINC first (never depends on a display name), then by name; a % is never a count. */
+export function matchAnalyte(b: Pick<Biomarker, 'name' | 'loinc' | 'unit'>): Analyte | null {
+  const a = (b.loinc ? analyteForLoinc(b.loinc.trim()) : undefined) ?? analyteForName(b.name) ?? null;
+  return a === ANC && isPercent(b.unit) ? NEUTROPHILS_PCT : a;
 }
 
-/** Recognises an analyte by LOINC first (never depends on a display name), then by name. */
-export function matchAnalyte(b: Pick<Biomarker, 'name' | 'loinc'>): Analyte | null {
-  if (b.loinc) {
-    const a = BY_LOINC.get(b.loinc.trim());
-    if (a) return a;
-  }
-  return BY_NAME.get(norm(b.name)) ?? null;
+function isPercent(unit: string | undefined): boolean {
+  return unit !== undefined && unit.trim() === '%';
 }
 
 const NUM = /^\s*-?\d+(\.\d+)?\s*$/;
@@ -65,7 +81,7 @@ export function parseRange(r: string | undefined): { lo: number | null; hi: numb
   return null;
 }
 
-/** The lab's flag, or one derived from the reference range when the flag is missing. */
+/** The lab's flag, or one derived from the lab's reference range when the flag is missing. */
 export function effectiveFlag(b: Biomarker, value: number | null): { flag: Flag | null; derived: boolean } {
   if (b.flag) return { flag: b.flag, derived: false };
   if (value === null) return { flag: null, derived: false };
@@ -99,7 +115,8 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   // Up to 100 × 200 readings: each distinct name / LOINC code is resolved once and points at its
   // analyte's slot, so a reading costs one Map lookup and no allocation (one Reading per analyte,
   // updated in place; this loop was the engine's hot spot in --cpu-prof). Slots are created in
-  // first-seen order, which is the order of `latest` (and thus of inputs and signal ties).
+  // first-seen order, which is the order of `latest` (and thus of inputs and signal ties). A reading
+  // in percent resolves through its own caches (a neutrophil % is never the ANC).
   const latest = new Map<string, Resolved['slot']>();
   const slotOf = (key: string): Resolved['slot'] => {
     let slot = latest.get(key);
@@ -109,8 +126,11 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     }
     return slot;
   };
-  const nameCache = new Map<string, Resolved>();
+  // Name and LOINC caches; a reading in percent has its own pair (a neutrophil % is never the ANC).
   const loincCache = new Map<string, Resolved | null>();
+  const nameCache = new Map<string, Resolved>();
+  const pctLoincCache = new Map<string, Resolved | null>();
+  const pctNameCache = new Map<string, Resolved>();
   let total = 0;
   let order = 0;
   for (const lab of req.labs) {
@@ -118,21 +138,25 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     const after = epoch ?? -Infinity;
     for (const b of lab.results.biomarkers) {
       total++;
+      const pct = b.unit === '%';
       let res: Resolved | null | undefined;
       if (b.loinc) {
-        res = loincCache.get(b.loinc);
+        const cache = pct ? pctLoincCache : loincCache;
+        res = cache.get(b.loinc);
         if (res === undefined) {
-          const byCode = BY_LOINC.get(b.loinc) ?? BY_LOINC.get(b.loinc.trim());
-          res = byCode ? { analyte: byCode, slot: slotOf(byCode.key) } : null;
-          loincCache.set(b.loinc, res);
+          const byCode = analyteForLoinc(b.loinc.trim());
+          const a = byCode === ANC && pct ? NEUTROPHILS_PCT : byCode;
+          res = a ? { analyte: a, slot: slotOf(a.key) } : null;
+          cache.set(b.loinc, res);
         }
       }
       if (!res) {
-        res = nameCache.get(b.name);
+        const cache = pct ? pctNameCache : nameCache;
+        res = cache.get(b.name);
         if (res === undefined) {
-          const found = BY_NAME.get(norm(b.name)) ?? null;
-          res = { analyte: found, slot: slotOf(found ? found.key : `x_${slug(b.name)}`) };
-          nameCache.set(b.name, res);
+          const found = matchAnalyte({ name: b.name, unit: pct ? '%' : undefined });
+          res = { analyte: found, slot: slotOf(found ? found.key : `x_${b.name}`) };
+          cache.set(b.name, res);
         }
       }
       const slot = res.slot;
@@ -150,41 +174,49 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     }
   }
 
+  // Drugs the patient takes: the medications sent, and drugs whose level is charted here.
+  const drugs = drugKeysOf(req.medications ?? []);
+  for (const k of ['lithium', 'clozapine', 'valproate', 'carbamazepine'] as const) if (latest.has(k)) drugs.add(k);
+  const ben = req.benignEthnicNeutropenia === true;
+
   interface Draft { signal: ModuleSignal; rank: number; order: number; loinc: string | null; analyte: Analyte | null }
   const drafts: Draft[] = [];
+  const critical: CriticalLabFinding[] = [];
   let interpretable = 0;
   let recognised = 0;
   const inputs: { name: string; value: number | string | null; observedAt: string | null; contributed: boolean; sourceRef?: string }[] = [];
+  // Readings of one panel share their time: format each distinct time once.
+  const isoCache = new Map<number | null, string | null>();
+  const isoOfEpoch = (e: number | null) => {
+    let s = isoCache.get(e);
+    if (s === undefined) {
+      s = toIso(e);
+      isoCache.set(e, s);
+    }
+    return s;
+  };
   for (const { latest: r } of latest.values()) {
     if (!r) continue;
     const { b, analyte } = r;
     const value = numericValue(b.value);
-    const { flag, derived } = effectiveFlag(b, value);
+    const lab = effectiveFlag(b, value);
+    let flag = lab.flag;
+    // Built-in reference limits when the lab sends neither a flag nor a range.
+    const canonical = analyte && value !== null ? toCanonical(analyte, value, b.unit) : null;
+    const builtIn = flag === null && canonical !== null && analyte !== null;
+    if (builtIn) flag = referenceFlagOf(analyte!, canonical!.value, { benignEthnicNeutropenia: ben });
     if (analyte) recognised++;
     if (flag !== null) interpretable++;
     const label = analyte ? analyte.label : b.name;
-    const observedAt = toIso(r.epoch);
+    const observedAt = isoOfEpoch(r.epoch);
     const sourceRef = b.sourceRef ?? r.panelId;
-    let abnormal = flag === 'high' || flag === 'low' || flag === 'critical';
-    let tone: Tone = 'watch';
-    let text: string | undefined;
-    let direction: 'high' | 'low' | null = flag === 'high' ? 'high' : flag === 'low' ? 'low' : null;
-    if (flag === 'critical') {
-      tone = 'critical';
-      if (value !== null && analyte) {
-        const rr = parseRange(b.referenceRange);
-        if (rr?.hi != null && value > rr.hi) direction = 'high';
-        else if (rr?.lo != null && value < rr.lo) direction = 'low';
-      }
+    // Critical: a built-in critical limit after unit normalisation, or the lab's own "critical" flag.
+    const crit = flag === 'critical' || canonical ? criticalLab(b, observedAt ?? '', { benignEthnicNeutropenia: ben, drugs }, analyte ?? undefined) : null;
+    if (crit) {
+      if (!crit.sourceRef) crit.sourceRef = sourceRef;
+      critical.push(crit);
     }
-    if (analyte && value !== null) {
-      if (analyte.criticalAbove !== undefined && value > analyte.criticalAbove) {
-        abnormal = true; tone = 'critical'; direction = 'high'; text = analyte.criticalText;
-      } else if (analyte.criticalBelow !== undefined && value < analyte.criticalBelow) {
-        abnormal = true; tone = 'critical'; direction = 'low'; text = analyte.criticalText;
-      }
-    }
-    if (analyte && tone !== 'critical' && direction) tone = (direction === 'high' ? analyte.highTone : analyte.lowTone) ?? 'watch';
+    const abnormal = crit !== null || flag === 'high' || flag === 'low';
     inputs.push({
       name: label,
       value: typeof b.value === 'number' && !Number.isFinite(b.value) ? null : b.value,
@@ -193,29 +225,60 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
       sourceRef,
     });
     if (!abnormal) continue;
+    let direction: 'high' | 'low' | null = crit && crit.direction !== 'critical' ? crit.direction : flag === 'high' ? 'high' : flag === 'low' ? 'low' : null;
+    if (crit && direction === null && value !== null) {
+      const rr = parseRange(b.referenceRange);
+      if (rr?.hi != null && value > rr.hi) direction = 'high';
+      else if (rr?.lo != null && value < rr.lo) direction = 'low';
+    }
+    const tone: Tone = crit ? 'critical' : analyte && direction ? ((direction === 'high' ? analyte.highTone : analyte.lowTone) ?? 'watch') : 'watch';
     const dirWord = direction === 'high' ? 'elevated' : direction === 'low' ? 'low' : 'critical';
-    if (!text) {
-      const rel = direction && analyte ? analyte[direction] : undefined;
-      text = rel ?? (analyte ? `${dirWord} ${analyte.label} — outside the reference range; no specific psychiatric rule for this direction.` : `flagged ${flag} by the lab; no psychiatric relevance rule for this analyte.`);
-      if (flag === 'critical' && rel) text = `critical value — ${rel}`;
+    const rel = direction && analyte ? analyte[direction] : undefined;
+    let text: string;
+    const critReading = crit && crit.direction !== 'critical' && analyte && canonical ? criticalOf(analyte, canonical.value, { benignEthnicNeutropenia: ben }) : null;
+    if (critReading) text = critReading.text;
+    else if (crit) text = rel ? `critical value — ${rel}` : 'flagged critical by the lab; no psychiatric relevance rule for this analyte.';
+    else text = rel ?? (analyte ? `${dirWord} ${analyte.label} — outside the reference range; no specific psychiatric rule for this direction.` : `flagged ${flag} by the lab; no psychiatric relevance rule for this analyte.`);
+    let extra = '';
+    if (analyte && canonical) {
+      const target = targetText(analyte, canonical.value);
+      if (target) extra += ` ${capital(target)}`;
+      if (analyte === ANC && drugs.has('clozapine')) extra += ` On clozapine: ${clozapineAncAction(canonical.value, ben)}`;
+    }
+    if (analyte?.drugNotes && direction && drugs.size > 0) {
+      for (const drug of drugs) {
+        const note = analyte.drugNotes[drug]?.[direction];
+        if (note) extra += ` ${note}`;
+      }
     }
     const valueText = value !== null ? fmt(value, 3) : b.value === null ? 'no value' : String(b.value);
     const unitText = b.unit ? ` ${b.unit}` : '';
-    const refText = b.referenceRange ? ` (ref ${b.referenceRange})` : '';
-    const why = derived ? `outside the reference range ${b.referenceRange}` : `flagged ${flag} by the lab`;
+    const converted = builtIn && !canonical!.assumed && Math.abs(canonical!.value - value!) > 1e-9 ? `= ${fmt(canonical!.value, 3)} ${analyte!.unitDisplay}; ` : '';
+    const refText = b.referenceRange ? ` (ref ${b.referenceRange})` : builtIn ? ` (${converted}standard reference ${referenceText(analyte!)})` : '';
+    const why = crit && crit.direction !== 'critical'
+      ? `beyond the critical limit ${crit.limit}`
+      : builtIn
+        ? `outside the standard reference interval ${referenceText(analyte!)} (the lab sent no flag or range)`
+        : lab.derived
+          ? `outside the reference range ${b.referenceRange}`
+          : `flagged ${flag} by the lab`;
+    const confidence = !analyte || value === null ? 'low' : builtIn ? (canonical!.assumed ? 'low' : 'moderate') : lab.derived ? 'moderate' : 'high';
     drafts.push({
       signal: {
         module: 'biomarker',
         signalKey: `bio_${analyte ? analyte.key : slug(b.name)}`,
         label,
-        detail: `${valueText}${unitText}${refText} — ${text}`,
+        detail: `${valueText}${unitText}${refText} — ${text}${extra}`,
         tone,
         metricValue: value,
         metricUnit: b.unit ?? null,
-        confidence: !analyte || value === null ? 'low' : derived ? 'moderate' : 'high',
+        confidence,
         summaryLine: `${label} ${dirWord} at ${valueText}${unitText}: ${why}.`,
         sourceRef,
         observedAt,
+        // Always present (undefined when unknown): a trailing object spread here took V8's slow path
+        // for every signal (up to 200 per request).
+        evidenceRefs: b.sourceRef ? [b.sourceRef] : undefined,
       },
       rank: TONE_RANK[tone],
       order: r.order,
@@ -225,6 +288,7 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   }
   drafts.sort((x, y) => y.rank - x.rank || x.order - y.order);
   const signals = drafts.map((d) => d.signal);
+  const safety = mergeSafety(critical, req.safety);
   const codes: TerminologyCode[] = [engineCode('biomarker_interpretation', 'Tidemark biomarker interpretation signals', 'signals')];
   drafts.forEach((d, i) => {
     if (d.loinc) codes.push(loincCode(d.loinc, d.analyte ? d.analyte.label : d.signal.label, `signals[${i}]`));
@@ -233,12 +297,14 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   const status = worst ?? 'no_signals';
   const flagged = signals.map((s) => s.label);
   const analytes = latest.size;
-  const headline = signals.length
+  const base = signals.length
     ? `${plural(signals.length, 'abnormal biomarker')} of ${plural(analytes, 'analyte')} — ${flagged.slice(0, 4).join(', ')}${flagged.length > 4 ? `, +${flagged.length - 4} more` : ''}.`
     : `No abnormal biomarkers among ${plural(analytes, 'analyte')} (${plural(total, 'reading')}).`;
+  const lead = safetyLead(safety);
+  const headline = lead ? `${lead} ${base}` : base;
   const confidenceScore = blendConfidence(interpretable, Math.max(1, analytes), div(recognised, Math.max(1, analytes)));
   const reasons = [
-    `${interpretable} of ${plural(analytes, 'analyte')} carry a flag or a parsable reference range`,
+    `${interpretable} of ${plural(analytes, 'analyte')} carry a flag, a parsable reference range or a known unit for the standard limits`,
     `${recognised} of ${analytes} analytes recognised (by LOINC or name)`,
     `${plural(req.labs.length, 'lab panel')}, ${plural(total, 'reading')}; the latest reading per analyte decides`,
   ];
@@ -268,7 +334,7 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     headline,
     flagged,
     requiresClinicianReview: worst === 'critical' || worst === 'concern',
-    safety: [],
+    safety,
     confidenceScore,
     confidenceReasons: reasons,
     completeness,
@@ -280,7 +346,7 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
     interpretationScale: {
       watch: 'Abnormal value with psychiatric relevance — consider in the clinical picture.',
       concern: 'Abnormal value that is a drug-safety signal — review.',
-      critical: 'Critical value — prompt clinician review.',
+      critical: 'Critical value (beyond a critical limit, or flagged critical by the lab) — act on it today.',
       no_signals: 'No abnormal biomarker among the supplied readings.',
     },
     explain: req.explain,
@@ -289,8 +355,12 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   });
   // Head first, then the endpoint fields (see responseHead for why this is not a spread).
   return Object.assign(responseHead('biomarker.analysis', 'biomarker_interpretation', req, intelligence), {
-    safety: [],
+    safety,
     signalsPresent: signals.length,
     signals,
   });
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

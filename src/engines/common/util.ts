@@ -81,8 +81,10 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function utcEpochFast(s: string): number | undefined {
   const n = s.length;
   if (n !== 20 && n !== 24) return undefined;
-  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':' || s[n - 1] !== 'Z') return undefined;
-  if (n === 24 && s[19] !== '.') return undefined;
+  // charCodeAt, not s[i]: indexing a string makes a one-character string per check.
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(n - 1) !== 90)
+    return undefined;
+  if (n === 24 && s.charCodeAt(19) !== 46) return undefined;
   const y = digitsAt(s, 0, 4);
   const mo = digitsAt(s, 5, 2);
   const d = digitsAt(s, 8, 2);

@@ -1,13 +1,16 @@
 // Digital MSE: timing telemetry → four mental-status-exam signals with personal baseline and trend.
+// Timing telemetry is not a clinical finding: its codes are our own (no SNOMED finding is claimed).
 import type { DmseSignal, EngineRequest, EngineResponse, TerminologyCode } from '../../contract/index.ts';
 import { clamp, div, fmt, plural, round } from '../common/util.ts';
+import { FINDING_CODES } from '../../clinical/index.ts';
 import {
-  SNOMED,
   buildIntelligence,
   computeChange,
   confidenceLevel,
   engineCode,
+  mergeSafety,
   responseHead,
+  safetyLead,
   type ChangeInput,
 } from '../intelligence/index.ts';
 import { DMSE_PARAMS as P, DMSE_SCALE, DMSE_SIGNALS, FLAG_ORDER, type SignalKey, type SignalParams } from './params.ts';
@@ -36,7 +39,20 @@ export function interpret(key: SignalKey, v: number): Interp {
   }
 }
 
-function texts(key: SignalKey, v: number, i: Interp): { detail: string; mse: string } {
+/** Fidget episodes per minute of session; without a usable session length, per a 10-minute session. */
+export function fidgetRate(episodes: number, sessionSeconds: number | undefined): { rate: number; minutes: number; assumed: boolean } {
+  const { referenceSessionMinutes, minSessionSeconds } = P.psychomotor;
+  const known = sessionSeconds !== undefined && sessionSeconds >= minSessionSeconds;
+  const minutes = known ? sessionSeconds / 60 : referenceSessionMinutes;
+  return { rate: div(episodes, minutes), minutes, assumed: !known };
+}
+
+/** The value a signal is read on: the metric itself, or the fidget rate for psychomotor activity. */
+function measured(key: SignalKey, v: number, session: number | undefined): number {
+  return key === 'psychomotor' ? fidgetRate(v, session).rate : v;
+}
+
+function texts(key: SignalKey, v: number, i: Interp, session?: number): { detail: string; mse: string } {
   const degree = i === 'clinical_attention' ? 'Markedly' : 'Mildly';
   const abnormal = i !== 'within_normal';
   switch (key) {
@@ -52,11 +68,13 @@ function texts(key: SignalKey, v: number, i: Interp): { detail: string; mse: str
     }
     case 'psychomotor': {
       const ep = `${fmt(v, 0)} fidget episode${round(v, 0) === 1 ? '' : 's'}`;
+      const r = fidgetRate(v, session);
+      const per = `${ep} in ${r.assumed ? 'a session of unknown length, read as 10 minutes' : `${fmt(r.minutes, 1)} min`}: ${fmt(r.rate, 2)}/min`;
       return i === 'clinical_attention'
-        ? { detail: `Marked motor restlessness (${ep}).`, mse: `Psychomotor: psychomotor agitation (${ep} during session).` }
+        ? { detail: `Marked motor restlessness (${per}).`, mse: `Psychomotor: psychomotor agitation (${ep} during session).` }
         : i === 'subclinical'
-          ? { detail: `Mild motor restlessness (${ep}).`, mse: `Psychomotor: mild restlessness (${ep} during session).` }
-          : { detail: `No notable motor restlessness (${ep}).`, mse: `Psychomotor: no notable restlessness (${ep} during session).` };
+          ? { detail: `Mild motor restlessness (${per}).`, mse: `Psychomotor: mild restlessness (${ep} during session).` }
+          : { detail: `No notable motor restlessness (${per}).`, mse: `Psychomotor: no notable restlessness (${ep} during session).` };
     }
     case 'sustained_attention':
       return abnormal
@@ -113,9 +131,10 @@ export function analyzeDmse(req: Req, ctx: { now: Date }): Res {
       continue;
     }
     supplied++;
-    const i = interpret(sp.key, v);
+    const m = measured(sp.key, v, session);
+    const i = interpret(sp.key, m);
     interps.set(sp.key, i);
-    const t = texts(sp.key, v, i);
+    const t = texts(sp.key, v, i, session);
     const conf =
       session === undefined
         ? (base?.n ?? 0) >= P.historyForHighConfidence
@@ -130,11 +149,14 @@ export function analyzeDmse(req: Req, ctx: { now: Date }): Res {
       signalKey: sp.key,
       label: sp.label,
       present: i !== 'within_normal',
-      metricValue: v,
+      metricValue: sp.key === 'psychomotor' ? round(m, 2) : v,
       metricUnit: sp.unit,
       interpretation: i,
       referenceRange: sp.referenceRange,
-      detail: base ? `${t.detail} Personal baseline ${fmt(base.mean, 2)}${sp.unit === '%' ? '%' : ` ${sp.unit}`} (SD ${fmt(base.sd, 2)}, n ${base.n}).` : t.detail,
+      // History holds per-session values (episodes per session for psychomotor activity), as documented.
+      detail: base
+        ? `${t.detail} Personal baseline ${fmt(base.mean, 2)}${sp.unit === '%' ? '%' : sp.key === 'psychomotor' ? ' episodes per session' : ` ${sp.unit}`} (SD ${fmt(base.sd, 2)}, n ${base.n}).`
+        : t.detail,
       confidence: conf,
       trendDir: base ? trendOf(v, base) : null,
       mseLine: t.mse,
@@ -162,16 +184,18 @@ export function analyzeDmse(req: Req, ctx: { now: Date }): Res {
   ];
   const withHistory = signals.filter((s) => s.baseline).length;
   if (withHistory) reasons.push(`Personal baseline available for ${plural(withHistory, 'signal')}`);
+  // Timing telemetry is labelled with our own codes, never with a SNOMED clinical finding
+  // (47295007 "psychomotor agitation" is a clinician's judgement, not a fidget count).
   const codes: TerminologyCode[] = [engineCode('dmse_signals', 'Tidemark Digital MSE signal status', 'summary.status')];
   const psyIdx = signals.findIndex((s) => s.signalKey === 'psychomotor');
-  if (psyIdx >= 0 && signals[psyIdx]!.interpretation === 'clinical_attention')
-    codes.push({ system: SNOMED, code: '47295007', display: 'Psychomotor agitation', mapsTo: `signals[${psyIdx}]` });
+  if (psyIdx >= 0 && signals[psyIdx]!.metricValue !== null)
+    codes.push(engineCode(FINDING_CODES.dmsePsychomotorRate.code, FINDING_CODES.dmsePsychomotorRate.display, `signals[${psyIdx}].metricValue`));
 
   const changeInputs: ChangeInput[] = DMSE_SIGNALS.map((sp: SignalParams) => ({
     key: sp.field,
     current: req[sp.field],
     factor: `${sp.label.toLowerCase()} signal`,
-    points: (v: number) => RANK[interpret(sp.key, v)],
+    points: (v: number) => RANK[interpret(sp.key, measured(sp.key, v, session))],
     style: 'quantity' as const,
     pointsAreRisk: true,
     clearedPhrase: 'back within typical range',
@@ -199,11 +223,13 @@ export function analyzeDmse(req: Req, ctx: { now: Date }): Res {
     const h = req.history?.[sp.key];
     if (h && h.length) inputs.push({ name: `history.${sp.key}`, value: h.length, observedAt: null, contributed: req[sp.field] !== undefined });
   }
-  const summary = { status, headline, flagged, requiresClinicianReview };
+  const safety = mergeSafety([], req.safety);
+  const advice = safetyLead(safety);
+  const summary = { status, headline: advice ? `${advice} ${headline}` : headline, flagged, requiresClinicianReview };
   const intelligence = buildIntelligence({
     engine: 'dmse',
     ...summary,
-    safety: [],
+    safety,
     confidenceScore,
     confidenceReasons: reasons,
     completeness: div(supplied + (session === undefined ? 0 : 1), DMSE_SIGNALS.length + 1),
@@ -219,7 +245,7 @@ export function analyzeDmse(req: Req, ctx: { now: Date }): Res {
   });
   // Head first, then the endpoint fields (see responseHead for why this is not a spread).
   return Object.assign(responseHead('dmse.analysis', 'dmse_signals', req, intelligence), {
-    safety: [],
+    safety,
     summary: intelligence.summary,
     signalsPresent: present.length,
     overallConfidence: level,

@@ -22,8 +22,13 @@ export const DMSE_PARAMS = {
    * <100 (slowed, depression) or >200 (rapid, activation) clinical attention.
    */
   speech: { typicalMin: 110, typicalMax: 180, clinicalBelow: 100, clinicalAbove: 200 },
-  /** Fidget episodes per session: 0–1 typical; 2–3 subclinical; ≥4 clinical attention (motor restlessness). */
-  psychomotor: { subclinicalAt: 2, clinicalAt: 4 },
+  /**
+   * Fidget episodes per minute of session (a count depends on session length): < 0.2/min typical,
+   * 0.2–0.39/min subclinical, ≥ 0.4/min clinical attention — the reference's per-session cut points
+   * (0–1, 2–3, ≥ 4 episodes) in a 10-minute session, so the documented examples keep their results.
+   * Without a session length (or one under a minute) the count is read against a 10-minute session.
+   */
+  psychomotor: { subclinicalAt: 0.2, clinicalAt: 0.4, referenceSessionMinutes: 10, minSessionSeconds: 60 },
   /** Gaze on-screen (% of session): ≥80 typical; 70–79 subclinical; <70 clinical attention. */
   attention: { subclinicalBelow: 80, clinicalBelow: 70 },
   /** Session length giving full confidence (5 minutes of telemetry); shorter sessions are noisier. */
@@ -43,7 +48,7 @@ export const DMSE_PARAMS = {
 
 export const DMSE_SIGNALS: readonly SignalParams[] = [
   { key: 'response_latency', label: 'Response latency', unit: 's', field: 'responseLatencySeconds', referenceRange: '<1.8s typical; 1.8–2.4s subclinical; ≥2.5s clinical attention' },
-  { key: 'psychomotor', label: 'Psychomotor activity', unit: 'episodes', field: 'psychomotorFidgetEpisodes', referenceRange: '0–1 episodes typical; 2–3 subclinical; ≥4 clinical attention' },
+  { key: 'psychomotor', label: 'Psychomotor activity', unit: 'episodes/min', field: 'psychomotorFidgetEpisodes', referenceRange: '<0.2/min typical; 0.2–0.39/min subclinical; ≥0.4/min clinical attention (in 10 minutes: 0–1, 2–3, ≥4 episodes)' },
   { key: 'speech_rate', label: 'Speech rate', unit: 'wpm', field: 'speechRateWpm', referenceRange: '110–180 wpm typical; 100–109 or 181–200 subclinical; <100 or >200 clinical attention' },
   { key: 'sustained_attention', label: 'Sustained attention', unit: '%', field: 'sustainedAttentionPct', referenceRange: '≥80% typical; 70–79% subclinical; <70% clinical attention' },
 ];

@@ -6,8 +6,8 @@ import type {
   SafetyFinding,
   TerminologyCode,
 } from '../../contract/index.ts';
+import { ITEM9, findingKey, isUrgent, safetyAdvice } from '../../clinical/index.ts';
 import { DAY_MS, clamp, round, toEpoch, toIso } from '../common/util.ts';
-import { ITEM9_FLAG } from '../measures/index.ts';
 import { confidenceLevel } from './confidence.ts';
 import { DISCLAIMER, ENGINE_VERSION, METHOD, SCHEMA, TIDEMARK_SYSTEM, LOINC } from './params.ts';
 
@@ -42,14 +42,52 @@ export interface IntelligenceSpec {
   now: Date;
 }
 
-/** Summary with the safety finding surfaced first; never hidden by a benign status. */
+export const ITEM9_FLAG = ITEM9.flag;
+export const ITEM9_EARLIER_FLAG = 'PHQ-9 item 9 positive earlier (latest answer 0)';
+
+/**
+ * The findings of a response: those the caller found in the chart (`given`, e.g. an item-9 answer
+ * outside any scored administration) and the engine's own, once each. Order: the current item-9
+ * answer, older item-9 positives (newest first), then critical labs.
+ */
+export function mergeSafety(own: readonly SafetyFinding[], given: readonly SafetyFinding[] | undefined): SafetyFinding[] {
+  if (!given || given.length === 0) return own as SafetyFinding[];
+  const out: SafetyFinding[] = [...given];
+  const keys = new Set(given.map(findingKey));
+  for (const f of own) if (!keys.has(findingKey(f))) out.push(f);
+  const rank = (f: SafetyFinding) => (f.kind === 'phq9_item9' ? (f.current !== false ? 0 : 1) : 2);
+  const t = (f: SafetyFinding) => (f.at ? (toEpoch(f.at) ?? 0) : 0);
+  return out.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || t(b.f) - t(a.f) || a.i - b.i).map(({ f }) => f);
+}
+
+/** Flags for the findings, worst first: they lead `summary.flagged`. */
+export function safetyFlags(safety: readonly SafetyFinding[]): string[] {
+  const out: string[] = [];
+  const item9 = safety.filter((f) => f.kind === 'phq9_item9');
+  if (item9.some((f) => f.current !== false)) out.push(ITEM9_FLAG);
+  else if (item9.length > 0) out.push(ITEM9_EARLIER_FLAG);
+  for (const f of safety) if (f.kind === 'critical_lab') out.push(`Critical lab: ${f.label}`);
+  return [...new Set(out)];
+}
+
+/** Summary with the safety findings surfaced first; never hidden by a benign status. */
 export function safetySummary(
   flagged: string[],
   requires: boolean,
-  safety: SafetyFinding[],
+  safety: readonly SafetyFinding[],
 ): { flagged: string[]; requiresClinicianReview: boolean } {
   if (safety.length === 0) return { flagged, requiresClinicianReview: requires };
-  return { flagged: [ITEM9_FLAG, ...flagged.filter((f) => f !== ITEM9_FLAG)], requiresClinicianReview: true };
+  const lead = safetyFlags(safety);
+  return { flagged: [...lead, ...flagged.filter((f) => !lead.includes(f))], requiresClinicianReview: true };
+}
+
+/** The safety advice that leads a recommendation or headline, or null without findings. */
+export function safetyLead(safety: readonly SafetyFinding[]): string | null {
+  return safetyAdvice(safety);
+}
+
+export function hasUrgentSafety(safety: readonly SafetyFinding[]): boolean {
+  return safety.some(isUrgent);
 }
 
 export function buildIntelligence(spec: IntelligenceSpec): Intelligence {
@@ -69,7 +107,13 @@ export function buildIntelligence(spec: IntelligenceSpec): Intelligence {
   const confidenceReasons = [...spec.confidenceReasons];
   if (stale.length) confidenceReasons.push(`${stale.length} input(s) older than ${spec.staleAfterDays} days`);
   const sentences = spec.reasoning.filter((s) => s.length > 0);
-  if (spec.safety.length) sentences.unshift('A positive PHQ-9 item 9 answer is present and is surfaced for clinician review regardless of the score.');
+  if (spec.safety.some((f) => f.kind === 'critical_lab')) sentences.unshift('A critical laboratory value is present and is surfaced for clinician review regardless of the score.');
+  if (spec.safety.some((f) => f.kind === 'phq9_item9'))
+    sentences.unshift(
+      spec.safety.some((f) => f.kind === 'phq9_item9' && f.current !== false)
+        ? 'A positive PHQ-9 item 9 answer is present and is surfaced for clinician review regardless of the score.'
+        : 'An earlier positive PHQ-9 item 9 answer is in the record (the latest answer is 0) and is surfaced for clinician review.',
+    );
   const fallback = `Confidence is ${confidenceLevel(score)} (${score.toFixed(2)}) with ${Math.round(clamp(spec.completeness, 0, 1) * 100)}% of accepted inputs supplied.`;
   while (sentences.length < 2) sentences.push(sentences.includes(fallback) ? 'No further findings were computed.' : fallback);
   return {
@@ -124,4 +168,15 @@ export function responseHead<O extends string>(
     disclaimer: DISCLAIMER,
     intelligence,
   };
+}
+
+/** One provenance input; its chart source (the newest of `sources[name]`) when the caller sent one. */
+export function scalarInput(
+  req: { sources?: Record<string, string[]> | undefined },
+  name: string,
+  value: number | string | boolean | null,
+  contributed: boolean,
+): ProvenanceInput {
+  const ref = req.sources?.[name]?.at(-1);
+  return ref !== undefined ? { name, value, observedAt: null, contributed, sourceRef: ref } : { name, value, observedAt: null, contributed };
 }

@@ -1,36 +1,43 @@
-// Symptom-scale reading shared by every engine that receives assessments:
-// grouping by instrument, PHQ-9/GAD-7 bands, response, remission, important change,
-// and the PHQ-9 item 9 safety finding (never hidden).
-import type { Assessment, ClinicalMeasure, SafetyFinding } from '../../contract/index.ts';
+// Symptom-scale reading shared by every engine that receives assessments: grouping by instrument,
+// the episode baseline, bands, response (from a baseline ≥ the case threshold), partial response,
+// remission, important change, and the PHQ-9 item-9 safety finding (never hidden). The clinical
+// rules themselves live in src/clinical; this module applies them to a request's assessments.
+import {
+  answerLabel,
+  bandOf,
+  episodeStartIndex,
+  importantChangeOf as clinicalImportantChange,
+  instrumentByKey,
+  instrumentKeyOf,
+  PHQ9_TOTAL_WITHOUT_ITEM9,
+  isItem9,
+  item9Message,
+  responseOf,
+  type Instrument,
+  type Item9Finding,
+} from '../../clinical/index.ts';
+import type { Assessment, ClinicalMeasure } from '../../contract/index.ts';
 import { div, fmt, norm, round, toEpoch, toIso } from '../common/util.ts';
-import { MEASURE_PARAMS, type InstrumentParams } from './params.ts';
-
-export { MEASURE_PARAMS } from './params.ts';
-
-export type KnownInstrument = keyof typeof MEASURE_PARAMS.instruments;
 
 export interface Administration {
   score: number;
   maxScore: number;
   epoch: number;
-  sourceRef?: string;
-  severity?: string;
+  sourceRef: string | undefined;
+  severity: string | undefined;
   /** Position in the request, to keep ties stable. */
   order: number;
   source: Assessment;
 }
 
 export interface InstrumentSeries {
-  /** Canonical key: "phq9", "gad7" or the normalised instrumentId. */
+  /** Canonical key: "phq9", "gad7", "phq2" or the normalised instrumentId. */
   key: string;
   name: string;
-  known: InstrumentParams | null;
+  known: Instrument | null;
   /** Oldest first. */
   points: Administration[];
 }
-
-const PHQ9_IDS = new Set(['phq9', '442616', '442491']);
-const GAD7_IDS = new Set(['gad7', '702746', '697375']);
 
 /** Canonical ISO time of an administration (computed on demand: toISOString is the costly part). */
 export function isoOf(p: Administration): string {
@@ -39,40 +46,35 @@ export function isoOf(p: Administration): string {
 
 /** Canonical instrument key of an assessment (by id, name or LOINC total/panel code). */
 export function instrumentKey(a: Pick<Assessment, 'instrumentId' | 'instrumentName'>): string {
-  const id = norm(a.instrumentId);
-  const name = norm(a.instrumentName);
-  if (PHQ9_IDS.has(id) || name === 'phq9') return 'phq9';
-  if (GAD7_IDS.has(id) || name === 'gad7') return 'gad7';
-  return id || name || 'unknown';
-}
-
-export function instrumentParams(key: string): InstrumentParams | null {
-  return key === 'phq9' || key === 'gad7' ? MEASURE_PARAMS.instruments[key] : null;
+  return instrumentKeyOf(a.instrumentId) ?? instrumentKeyOf(a.instrumentName) ?? (norm(a.instrumentId) || norm(a.instrumentName) || 'unknown');
 }
 
 /** Groups assessments by instrument, each series sorted oldest → newest (stable on ties). */
 export function groupAssessments(assessments: readonly Assessment[]): InstrumentSeries[] {
   const byKey = new Map<string, InstrumentSeries>();
-  const keyCache = new Map<string, string>();
+  // Instrument of (id, name), resolved once per distinct pair: a two-level map needs no key string per
+  // assessment (up to 500 per request; the concatenated keys were a tenth of the engine's garbage).
+  const keyCache = new Map<string, Map<string, InstrumentSeries>>();
   for (let i = 0; i < assessments.length; i++) {
     const a = assessments[i]!;
-    const cacheKey = `${a.instrumentId}\u0000${a.instrumentName}`;
-    let key = keyCache.get(cacheKey);
-    if (key === undefined) {
-      key = instrumentKey(a);
-      keyCache.set(cacheKey, key);
+    let byName = keyCache.get(a.instrumentId);
+    if (byName === undefined) {
+      byName = new Map();
+      keyCache.set(a.instrumentId, byName);
     }
-    let s = byKey.get(key);
-    if (!s) {
-      const known = instrumentParams(key);
-      s = { key, name: known ? known.name : a.instrumentName, known, points: [] };
-      byKey.set(key, s);
+    let s = byName.get(a.instrumentName);
+    if (s === undefined) {
+      const key = instrumentKey(a);
+      s = byKey.get(key);
+      if (!s) {
+        const known = instrumentByKey(key) ?? null;
+        s = { key, name: known ? known.name : a.instrumentName, known, points: [] };
+        byKey.set(key, s);
+      }
+      byName.set(a.instrumentName, s);
     }
-    const epoch = toEpoch(a.createdAt) ?? 0;
-    const p: Administration = { score: a.score, maxScore: a.maxScore, epoch, order: i, source: a };
-    if (a.sourceRef !== undefined) p.sourceRef = a.sourceRef;
-    if (a.severity !== undefined) p.severity = a.severity;
-    s.points.push(p);
+    // One object literal with every field (no properties added later: one hidden class, no growth).
+    s.points.push({ score: a.score, maxScore: a.maxScore, epoch: toEpoch(a.createdAt) ?? 0, sourceRef: a.sourceRef, severity: a.severity, order: i, source: a });
   }
   const out = [...byKey.values()];
   for (const s of out) {
@@ -109,14 +111,11 @@ export function mostCoveredSeries(series: readonly InstrumentSeries[]): Instrume
 }
 
 export function importantChangeOf(s: InstrumentSeries, maxScore: number): number {
-  return s.known ? s.known.importantChange : MEASURE_PARAMS.genericImportantChangeFraction * maxScore;
+  return clinicalImportantChange(s.known, maxScore);
 }
 
 export function severityBand(s: InstrumentSeries, score: number): string | null {
-  if (!s.known?.bands) return null;
-  let label: string | null = null;
-  for (const [lo, l] of s.known.bands) if (score >= lo) label = l;
-  return label;
+  return s.known ? (bandOf(s.known, score)?.label ?? null) : null;
 }
 
 /** Severity of one administration: the band for known scales, else the charted severity string. */
@@ -124,33 +123,61 @@ export function severityOf(s: InstrumentSeries, p: Administration): string | nul
   return severityBand(s, p.score) ?? p.severity ?? null;
 }
 
+export interface Episode {
+  /** Index of the baseline administration. */
+  baseline: number;
+  /** The current episode began after a score in the remission range. */
+  recurrence: boolean;
+  /** Index of that remission-range score (when `recurrence`). */
+  remission: number | null;
+}
+
+/**
+ * Baseline of change and response: the index score of the current episode (src/clinical
+ * episodeStartIndex). When the latest administration itself opens a new episode (3 → 27), the
+ * administration before it is the baseline, so the jump is read as a change. Unknown scales: the first.
+ */
+export function episodeOf(s: InstrumentSeries): Episode {
+  const n = s.points.length;
+  if (!s.known || n === 0) return { baseline: 0, recurrence: false, remission: null };
+  const e = episodeStartIndex(s.known, s.points);
+  const baseline = e.index === n - 1 && n >= 2 ? n - 2 : e.index;
+  return { baseline, recurrence: e.recurrence, remission: e.remissionIndex };
+}
+
 function refOf(p: Administration) {
   return { score: p.score, at: isoOf(p), ...(p.sourceRef !== undefined ? { sourceRef: p.sourceRef } : {}) };
 }
 
-/** The standard reading of one series: baseline = first administration, latest = last one. */
+/** The standard reading of one series: baseline = the current episode's index score, latest = last one. */
 export function readMeasure(s: InstrumentSeries): ClinicalMeasure | null {
-  const first = s.points[0];
-  const last = s.points[s.points.length - 1];
-  if (!first || !last) return null;
+  const n = s.points.length;
+  const last = s.points[n - 1];
+  if (!last) return null;
+  const ep = episodeOf(s);
+  const first = s.points[ep.baseline]!;
   const change = round(last.score - first.score, 2);
   const mcid = importantChangeOf(s, last.maxScore);
-  const n = s.points.length;
-  const response =
-    n >= 2 && first.score > 0 ? div(first.score - last.score, first.score) >= MEASURE_PARAMS.responseDropFraction : null;
+  const inEpisode = n - ep.baseline;
+  const r = s.known && inEpisode >= 2 ? responseOf(s.known, first.score, last.score) : null;
   const remission = s.known?.remissionBelow != null ? last.score < s.known.remissionBelow : null;
-  const important = n >= 2 && Math.abs(change) >= mcid;
+  const important = inEpisode >= 2 && Math.abs(change) >= mcid;
   const band = severityBand(s, last.score);
   const baseBand = severityBand(s, first.score);
   const parts: string[] = [];
-  if (n >= 2) {
+  if (inEpisode >= 2) {
     const pct = first.score > 0 ? ` (${fmt(div(Math.abs(change), first.score) * 100, 0)}% ${change <= 0 ? 'drop' : 'rise'})` : '';
+    const span = ep.baseline > 0 ? `since the start of the current episode on ${isoOf(first).slice(0, 10)} (${inEpisode} of ${n} administrations)` : `across ${n} administrations`;
     parts.push(
       `${s.name} ${fmt(first.score)}→${fmt(last.score)}/${fmt(last.maxScore)}` +
         (band && baseBand ? ` (${baseBand} → ${band})` : '') +
-        ` across ${n} administrations${pct}`,
+        ` ${span}${pct}`,
     );
-    if (response !== null && change <= 0) parts.push(response ? 'response (≥50% drop)' : 'no response (<50% drop)');
+    if (r && r.status !== 'worsening') {
+      parts.push(r.status === 'response' ? 'response (≥50% drop)' : r.status === 'partial_response' ? 'partial response (25–49% drop)' : 'no response (<25% drop)');
+    } else if (!r && s.known && change < 0) {
+      parts.push(`baseline ${fmt(first.score)} is below ${s.known.caseThreshold}: response is not read from a mild baseline`);
+    }
     parts.push(
       important
         ? `clinically important ${change < 0 ? 'improvement' : 'worsening'} (≥${fmt(mcid)} points)`
@@ -159,9 +186,14 @@ export function readMeasure(s: InstrumentSeries): ClinicalMeasure | null {
   } else {
     parts.push(`${s.name} ${fmt(last.score)}/${fmt(last.maxScore)}${band ? ` (${band})` : ''}, single administration — no change can be read`);
   }
+  if (ep.recurrence && ep.remission !== null) {
+    const rem = s.points[ep.remission]!;
+    parts.push(`recurrence: back to ${fmt(last.score)} after ${fmt(rem.score)} on ${isoOf(rem).slice(0, 10)}`);
+  }
   if (remission !== null) parts.push(remission ? `in remission (<${s.known!.remissionBelow})` : `not in remission (≥${s.known!.remissionBelow})`);
+  const rem = ep.recurrence && ep.remission !== null ? s.points[ep.remission]! : null;
   return {
-    instrumentId: s.points[n - 1]!.source.instrumentId,
+    instrumentId: last.source.instrumentId,
     instrumentName: s.name,
     maxScore: last.maxScore,
     points: Math.max(0, Math.round(last.score)),
@@ -169,10 +201,12 @@ export function readMeasure(s: InstrumentSeries): ClinicalMeasure | null {
     baseline: refOf(first),
     severityBand: band,
     changeFromBaseline: change,
-    response,
+    response: r ? r.status === 'response' : null,
     remission,
     clinicallyImportantChange: important,
     explanation: `${parts.join('; ')}.`,
+    responseStatus: r ? r.status : null,
+    recurrence: rem ? { remissionScore: rem.score, remissionAt: isoOf(rem), ...(rem.sourceRef !== undefined ? { sourceRef: rem.sourceRef } : {}) } : null,
   };
 }
 
@@ -185,40 +219,46 @@ export function readMeasures(series: readonly InstrumentSeries[]): ClinicalMeasu
   return out;
 }
 
-export const ITEM9_FLAG = 'PHQ-9 item 9 (thoughts of self-harm) positive';
+/**
+ * Older positive item-9 answers an engine reports beside the current one. The chart-wide list (every
+ * answer, in any form) is the shared safety path's (src/clinical chartSafety), which the banner shows;
+ * an engine names the current answer and the most recent earlier positives.
+ */
+export const MAX_EARLIER_ITEM9 = 5;
 
-/** Plain-language item 9 message: the answer, its wording, the date and what to do. */
-export function item9Message(answer: number, at: string): string {
-  const { maxAnswer, answerLabels } = MEASURE_PARAMS.item9;
-  const label = answerLabels[answer];
-  const answered =
-    answer <= maxAnswer
-      ? `answered ${fmt(answer)} of ${maxAnswer}${label ? ` ("${label}")` : ''}`
-      : `answered ${fmt(answer)} (outside the 0–${maxAnswer} answer scale; check the source)`;
-  return `PHQ-9 item 9 (thoughts of self-harm): ${answered} on ${at.slice(0, 10)} — review now.`;
-}
-
-/** Every PHQ-9 administration whose item 9 answer is > 0, newest first. */
-export function item9Findings(series: readonly InstrumentSeries[]): SafetyFinding[] {
+/**
+ * Item-9 findings of the PHQ-9 administrations, newest first: the newest administration that charts
+ * item 9 is the current answer (a later 0 makes older positives "earlier"); then up to
+ * MAX_EARLIER_ITEM9 earlier positive answers.
+ */
+export function item9Findings(series: readonly InstrumentSeries[]): Item9Finding[] {
   const phq = series.find((s) => s.key === 'phq9');
   if (!phq) return [];
-  const out: SafetyFinding[] = [];
-  for (let i = phq.points.length - 1; i >= 0; i--) {
+  const out: Item9Finding[] = [];
+  let seenLatest = false;
+  let earlier = 0;
+  for (let i = phq.points.length - 1; i >= 0 && earlier < MAX_EARLIER_ITEM9; i--) {
     const p = phq.points[i]!;
     const items = p.source.items;
-    if (!items) continue;
-    let answer = 0;
-    for (const it of items) {
-      if ((it.id === MEASURE_PARAMS.item9.loinc || it.index === MEASURE_PARAMS.item9.index) && it.score > answer) answer = it.score;
-    }
+    let answer = -1;
+    if (items) for (const it of items) if (isItem9(it) && it.score > answer) answer = it.score;
+    // A total above 24 needs a positive item 9 (items 1–8 reach 24 at most), charted items or not.
+    const implied = answer < 0 && p.score > PHQ9_TOTAL_WITHOUT_ITEM9 && p.score <= 27 ? p.score : undefined;
+    if (implied !== undefined) answer = implied - PHQ9_TOTAL_WITHOUT_ITEM9;
+    if (answer < 0) continue;
+    const current = !seenLatest;
+    seenLatest = true;
     if (answer > 0) {
+      if (!current) earlier++;
       const at = isoOf(p);
       out.push({
         kind: 'phq9_item9',
         answer,
         at,
         ...(p.sourceRef !== undefined ? { sourceRef: p.sourceRef } : {}),
-        message: item9Message(answer, at),
+        message: item9Message(answer, at, current, implied),
+        answerText: answerLabel(answer),
+        current,
       });
     }
   }
@@ -228,7 +268,7 @@ export function item9Findings(series: readonly InstrumentSeries[]): SafetyFindin
 export interface AssessmentContext {
   series: InstrumentSeries[];
   measures: ClinicalMeasure[];
-  safety: SafetyFinding[];
+  safety: Item9Finding[];
 }
 
 /** Everything an engine reads from its assessments, computed once per request. */
@@ -253,5 +293,5 @@ export function assessmentProvenance(series: readonly InstrumentSeries[], usedKe
 
 /** LOINC total-score code of a known instrument, for `codes`. */
 export function instrumentLoinc(s: InstrumentSeries): { code: string; display: string } | null {
-  return s.known?.loincTotal ? { code: s.known.loincTotal, display: `${s.known.name} total score` } : null;
+  return s.known ? { code: s.known.total, display: `${s.known.name} total score` } : null;
 }

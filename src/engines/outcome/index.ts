@@ -9,13 +9,18 @@ import {
   engineCode,
   historyDepth,
   loincCode,
+  mergeSafety,
   responseHead,
+  safetyLead,
+  scalarInput,
   type ChangeInput,
 } from '../intelligence/index.ts';
 import {
   assessmentProvenance,
+  episodeOf,
   importantChangeOf,
   instrumentLoinc,
+  isoOf,
   primarySeries,
   readAssessments,
 } from '../measures/index.ts';
@@ -44,24 +49,32 @@ export function sleepContribution(h: number): number {
 
 export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
   const a = readAssessments(req.assessments);
+  const safety = mergeSafety(a.safety, req.safety);
   const primary = primarySeries(a.series);
   const n = primary?.points.length ?? 0;
   const components: Component[] = [];
+  // The symptom change that alone sets the direction: signed, in points, against the important change.
+  let symptomDelta: number | null = null;
+  let symptomMcid = 0;
 
-  // Symptoms: baseline (first) → latest of the primary instrument.
+  // Symptoms: the current episode's baseline → latest of the primary instrument.
   if (primary && n >= 2) {
-    const first = primary.points[0]!;
+    const ep = episodeOf(primary);
+    const first = primary.points[ep.baseline]!;
     const last = primary.points[n - 1]!;
     const mcid = importantChangeOf(primary, last.maxScore);
     const delta = last.score - first.score;
+    symptomDelta = delta;
+    symptomMcid = mcid;
     const contribution = round(clamp(div(-delta, mcid) * P.symptoms.pointsPerImportantChange, -P.symptoms.cap, P.symptoms.cap), 1);
     const verb = delta < 0 ? 'improved' : delta > 0 ? 'worsened' : 'unchanged at';
+    const span = ep.baseline > 0 ? `since the start of the current episode on ${isoOf(first).slice(0, 10)} (${n - ep.baseline} of ${n} administrations)` : `across ${n} administrations`;
     components.push({
       key: 'symptoms',
       label: 'Symptom scales',
       contribution,
       detail:
-        `${primary.name} ${verb} ${delta === 0 ? fmt(last.score) : `${fmt(first.score)}→${fmt(last.score)}`} across ${n} administrations. ` +
+        `${primary.name} ${verb} ${delta === 0 ? fmt(last.score) : `${fmt(first.score)}→${fmt(last.score)}`} ${span}. ` +
         `${signed(contribution)} points (${P.symptoms.pointsPerImportantChange} per ${fmt(mcid)}-point important change, cap ±${P.symptoms.cap}).`,
       available: true,
     });
@@ -123,17 +136,14 @@ export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
 
   const raw = components.reduce((s, c) => s + c.contribution, 0);
   const score = Math.round(clamp(raw, -100, 100));
-  const symptomsAvailable = components[0]!.available;
-  const direction: Res['direction'] = !symptomsAvailable
-    ? 'insufficient_data'
-    : score >= P.improvingAt
-      ? 'improving'
-      : score <= P.worseningAt
-        ? 'worsening'
-        : 'stable';
+  // Direction comes from the symptoms alone: "improving" needs an improvement of at least the
+  // important change (PHQ-9 5 points, Löwe 2004). Other sources change confidence, not direction.
+  const direction: Res['direction'] =
+    symptomDelta === null ? 'insufficient_data' : symptomDelta <= -symptomMcid ? 'improving' : symptomDelta >= symptomMcid ? 'worsening' : 'stable';
+  const sign = direction === 'improving' ? 1 : direction === 'worsening' ? -1 : Math.sign(score);
   const sourceCount = components.filter((c) => c.available).length;
   const nonzero = components.filter((c) => c.available && c.contribution !== 0);
-  const agreeing = nonzero.filter((c) => Math.sign(c.contribution) === Math.sign(score)).length;
+  const agreeing = nonzero.filter((c) => Math.sign(c.contribution) === sign).length;
   const agreement = nonzero.length ? div(agreeing, nonzero.length) : 0;
   // Confidence: coverage and history depth as everywhere, plus agreement between sources.
   const confidenceScore = round(0.8 * blendConfidence(sourceCount, 5, historyDepth(n)) + 0.2 * agreement, 2);
@@ -143,10 +153,15 @@ export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
     primary ? `${primary.name} history covers ${plural(n, 'administration')}` : 'No symptom-scale history',
     `${agreeing} of ${nonzero.length} contributing sources agree with the overall direction`,
   ];
+  const held =
+    direction === 'stable' && Math.abs(score) >= P.improvingAt
+      ? ` The symptom change (${signed(symptomDelta ?? 0)}) is below the ${fmt(symptomMcid)}-point important change, so the other sources do not set the direction.`
+      : '';
   const summaryLine =
     direction === 'insufficient_data'
       ? `Treatment response cannot be read yet (composite ${signed(score, 0)}) — fewer than two symptom-scale administrations; ${plural(sourceCount, 'data source')}.`
-      : `Treatment response is ${direction} (composite ${signed(score, 0)}) across ${sourceCount} independent data source${sourceCount === 1 ? '' : 's'}.`;
+      : `Treatment response is ${direction} (composite ${signed(score, 0)}) across ${sourceCount} independent data source${sourceCount === 1 ? '' : 's'}.${held}`;
+  const lead = safetyLead(safety);
   const flagged = components
     .filter((c) => c.available && c.contribution < 0)
     .sort((x, y) => x.contribution - y.contribution)
@@ -188,18 +203,18 @@ export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
   ];
   const inputs = [
     ...assessmentProvenance(a.series, new Set(primary && n >= 2 ? [primary.key] : [])),
-    { name: 'dmseLatencyPctChange', value: pct ?? null, observedAt: null, contributed: pct !== undefined },
-    { name: 'activeMedications', value: meds, observedAt: null, contributed: meds > 0 },
-    { name: 'biomarkerWatchCount', value: watch, observedAt: null, contributed: watch > 0 },
-    { name: 'avgSleepHours', value: h ?? null, observedAt: null, contributed: h !== undefined },
+    scalarInput(req, 'dmseLatencyPctChange', pct ?? null, pct !== undefined),
+    scalarInput(req, 'activeMedications', meds, meds > 0),
+    scalarInput(req, 'biomarkerWatchCount', watch, watch > 0),
+    scalarInput(req, 'avgSleepHours', h ?? null, h !== undefined),
   ];
   const intelligence = buildIntelligence({
     engine: 'outcome',
     status: direction,
-    headline: summaryLine,
+    headline: lead ? `${lead} ${summaryLine}` : summaryLine,
     flagged,
     requiresClinicianReview: direction === 'worsening',
-    safety: a.safety,
+    safety,
     confidenceScore,
     confidenceReasons: reasons,
     completeness: div(sourceCount, 5),
@@ -215,7 +230,7 @@ export function scoreOutcome(req: Req, ctx: { now: Date }): Res {
   });
   // Head first, then the endpoint fields (see responseHead for why this is not a spread).
   return Object.assign(responseHead('outcome.score', 'outcome_score', req, intelligence), {
-    safety: a.safety,
+    safety,
     score,
     direction,
     confidence: level,

@@ -35,15 +35,19 @@ export const OUTCOME_PARAMS = {
     /** <6 h or >10 h: insomnia/hypersomnia range, both common in depression → −10; otherwise 0. */
     poor: { below: 6, above: 10, points: -10 },
   },
-  /** Direction bands on the composite: ±15 is about 0.6 of one important PHQ-9 change. */
+  /**
+   * The composite's "clear change" band (±15 ≈ 0.6 of one important PHQ-9 change). Direction itself is
+   * set by the symptom change alone (at least one important change, Löwe 2004); the composite and the
+   * other sources change confidence, not direction.
+   */
   improvingAt: 15,
   worseningAt: -15,
   staleAfterDays: 90,
 } as const;
 
 export const OUTCOME_SCALE = {
-  improving: 'Composite ≥ +15 — treatment response is improving.',
-  stable: 'Composite between −15 and +15 — no clear change.',
-  worsening: 'Composite ≤ −15 — treatment response is worsening; review at the next contact.',
+  improving: 'Symptoms improved by at least the important change (PHQ-9 5 points) since the episode baseline — improving.',
+  stable: 'Symptom change smaller than the important change — no clear change, whatever the other sources say.',
+  worsening: 'Symptoms worsened by at least the important change since the episode baseline — review at the next contact.',
   insufficient_data: 'Fewer than two administrations of a symptom scale — no trajectory can be read.',
 } as const;

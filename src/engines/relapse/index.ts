@@ -1,4 +1,5 @@
 // Relapse Prediction: a transparent, additive 0–100 early-warning score.
+import { RESPONSE_LABELS, maxLevel, relapseLevelOf, type RelapseLevel } from '../../clinical/index.ts';
 import type { EngineRequest, EngineResponse, RelapseFactor, TerminologyCode } from '../../contract/index.ts';
 import { DAY_MS, capitalize, clamp, div, fmt, isoDay, round, signed } from '../common/util.ts';
 import {
@@ -8,7 +9,10 @@ import {
   engineCode,
   historyDepth,
   loincCode,
+  mergeSafety,
   responseHead,
+  safetyLead,
+  scalarInput,
   type ChangeInput,
 } from '../intelligence/index.ts';
 import {
@@ -17,10 +21,11 @@ import {
   instrumentLoinc,
   primarySeries,
   readAssessments,
+  severityBand,
   type Administration,
   type InstrumentSeries,
 } from '../measures/index.ts';
-import { RELAPSE_PARAMS as P, RELAPSE_RECOMMENDATION, RELAPSE_SCALE } from './params.ts';
+import { type CarePhase, RELAPSE_PARAMS as P, RELAPSE_RECOMMENDATION, RELAPSE_RECOMMENDATION_WITH_SAFETY, RELAPSE_SCALE } from './params.ts';
 
 export { RELAPSE_PARAMS } from './params.ts';
 
@@ -29,8 +34,9 @@ type Res = EngineResponse<'relapse'>;
 type Level = Res['level'];
 type Trend = Res['trend'];
 
+/** Level of a score by the cut-offs alone (src/clinical); the symptom rules may then raise or cap it. */
 export function relapseLevel(score: number): Level {
-  return score >= P.levels.high ? 'high' : score >= P.levels.elevated ? 'elevated' : score >= P.levels.moderate ? 'moderate' : 'low';
+  return relapseLevelOf(score);
 }
 
 type FactorBase = Pick<RelapseFactor, 'key' | 'label' | 'maxPoints'>;
@@ -54,6 +60,7 @@ function factorTone(points: number, max: number, available: boolean): RelapseFac
 }
 
 export function sleepPoints(hours: number): number {
+  for (const [above, pts] of P.sleep.longBands) if (hours > above) return pts;
   for (const [lo, pts] of P.sleep.bands) if (hours >= lo) return pts;
   return P.sleep.maxPoints;
 }
@@ -62,12 +69,88 @@ export function dmsePoints(pct: number): number {
   return P.dmse.maxPoints * clamp(div(pct, P.dmse.fullAtPctIncrease), 0, 1);
 }
 
-export function medChangePoints(days: number): number {
-  return P.medication.maxPoints * clamp(div(P.medication.windowDays - days, P.medication.windowDays), 0, 1);
+/** Fraction of the medication-change points left `days` after the change (1 → 0 over ~6 months). */
+export function medChangeDecay(days: number): number {
+  const { earlyDays, tailDays } = P.medication;
+  if (days <= earlyDays) return clamp(1 - days / (2 * earlyDays), 0.5, 1);
+  return 0.5 * clamp(div(tailDays - days, tailDays - earlyDays), 0, 1);
 }
 
-export function cadencePoints(days: number): number {
-  return P.cadence.maxPoints * clamp(div(days - P.cadence.graceDays, P.cadence.fullAtDays - P.cadence.graceDays), 0, 1);
+export function medChangePoints(days: number, kind?: string): number {
+  return P.medication.maxPoints * (P.medication.kindWeight[kind ?? 'unknown'] ?? 1) * medChangeDecay(days);
+}
+
+export function cadencePoints(days: number, phase: CarePhase = 'acute'): number {
+  const { graceDays, fullAtDays } = P.cadence.phases[phase];
+  return P.cadence.maxPoints * clamp(div(days - graceDays, fullAtDays - graceDays), 0, 1);
+}
+
+/** Phase of care from the latest scores of the main scale (APA 2010): acute, continuation or maintenance. */
+export function carePhase(series: InstrumentSeries | null): CarePhase {
+  const pts = series?.points ?? [];
+  const last = pts[pts.length - 1];
+  const known = series?.known;
+  if (!last || !known || known.remissionBelow === null || last.score >= known.caseThreshold) return 'acute';
+  const prev = pts[pts.length - 2];
+  return last.score < known.remissionBelow && prev && prev.score < known.remissionBelow ? 'maintenance' : 'continuation';
+}
+
+export interface SymptomRule {
+  floor: Level | null;
+  ceiling: Level | null;
+  reason: string | null;
+}
+
+/** The symptom rules on the level (see params.symptomRules); PHQ-9 only. */
+export function symptomRule(series: InstrumentSeries | null): SymptomRule {
+  const none = { floor: null, ceiling: null, reason: null };
+  if (!series || series.key !== 'phq9' || !series.known) return none;
+  const pts = series.points;
+  const last = pts[pts.length - 1];
+  if (!last) return none;
+  const R = P.symptomRules;
+  if (last.score >= R.severeAt) return { floor: 'high', ceiling: null, reason: `PHQ-9 ${fmt(last.score)} is severe (≥ ${R.severeAt}): the level is at least high.` };
+  if (pts.length >= 2) {
+    const from = last.epoch - P.symptoms.nadirLookbackDays * DAY_MS;
+    let lowest: Administration | null = null;
+    let remission: Administration | null = null;
+    for (let i = pts.length - 2; i >= 0 && pts[i]!.epoch >= from; i--) {
+      const p = pts[i]!;
+      if (!lowest || p.score < lowest.score) lowest = p;
+      if (!remission && p.score < series.known.remissionBelow!) remission = p;
+    }
+    lowest ??= pts[pts.length - 2]!;
+    if (last.score >= R.recurrenceAt && remission)
+      return { floor: 'elevated', ceiling: null, reason: `Recurrence: PHQ-9 back to ${fmt(last.score)} (≥ ${R.recurrenceAt}) after ${fmt(remission.score)} on ${isoDay(remission.epoch)}: the level is at least elevated.` };
+    if (last.score >= R.riseTo && last.score - lowest.score >= R.riseOf)
+      return { floor: 'elevated', ceiling: null, reason: `PHQ-9 rose ${fmt(last.score - lowest.score)} points to ${fmt(last.score)} (a rise of ≥ ${R.riseOf} to ≥ ${R.riseTo}): the level is at least elevated.` };
+  }
+  if (last.score < R.highNeedsAtLeast) return { floor: null, ceiling: 'elevated', reason: `PHQ-9 ${fmt(last.score)} is below ${R.highNeedsAtLeast}: without clinical-range symptoms the level is at most elevated.` };
+  return none;
+}
+
+/** Where the symptoms stand beside the score: remission, recurrence, or not in remission (non-response). */
+export function symptomStatusOf(series: InstrumentSeries | null, measure: { responseStatus?: string | null } | undefined): string | undefined {
+  const known = series?.known;
+  const pts = series?.points ?? [];
+  const last = pts[pts.length - 1];
+  if (!series || !known || !last || known.remissionBelow === null) return undefined;
+  const rb = known.remissionBelow;
+  if (last.score < rb) return `In remission: ${series.name} ${fmt(last.score)} (< ${rb}).`;
+  let everRemitted: Administration | null = null;
+  for (let i = pts.length - 2; i >= 0; i--) {
+    if (pts[i]!.score < rb) {
+      everRemitted = pts[i]!;
+      break;
+    }
+  }
+  if (everRemitted) {
+    return last.score >= known.caseThreshold
+      ? `Recurrence after remission: ${series.name} ${fmt(last.score)}, last in remission at ${fmt(everRemitted.score)} on ${isoDay(everRemitted.epoch)}.`
+      : `Not in remission: ${series.name} ${fmt(last.score)} (last in remission on ${isoDay(everRemitted.epoch)}).`;
+  }
+  const response = measure?.responseStatus ? ` — ${RESPONSE_LABELS[measure.responseStatus as keyof typeof RESPONSE_LABELS]}` : '';
+  return `Not in remission / non-response: ${series.name} ${fmt(last.score)}, no remission (< ${rb}) charted${response}; the relapse score reads a return of symptoms after remission, so treat this as an ongoing episode.`;
 }
 
 interface SymptomReading {
@@ -156,7 +239,7 @@ function symptomFactor(series: InstrumentSeries | null): SymptomReading {
   }
   const sat = levelSaturation(series, last.maxScore);
   const level = P.symptoms.levelPoints * clamp(div(last.score, sat), 0, 1);
-  const sevLabel = series.known ? bandOf(series, last.score) : (last.severity ?? null);
+  const sevLabel = series.known ? severityBand(series, last.score) : (last.severity ?? null);
   const sevText = sevLabel ? ` (${sevLabel})` : '';
   const pts = series.points;
   const prev = pts.length >= 2 ? pts[pts.length - 2]! : null;
@@ -216,22 +299,17 @@ function symptomFactor(series: InstrumentSeries | null): SymptomReading {
   };
 }
 
-function bandOf(s: InstrumentSeries, score: number): string | null {
-  if (!s.known?.bands) return null;
-  let label: string | null = null;
-  for (const [lo, l] of s.known.bands) if (score >= lo) label = l;
-  return label;
-}
-
 function sleepFactor(h: number | undefined): RelapseFactor {
   const base = { key: 'sleep' as const, label: 'Sleep (wearable)', maxPoints: P.sleep.maxPoints };
   if (h === undefined)
     return notScored(base, 'Average sleep hours not supplied — factor not scored (0 points).');
   const points = sleepPoints(h);
   const detail =
-    points > 0
-      ? `Averaging ${fmt(h)}h/night recently — short sleep is a leading relapse precursor. ${points} of ${P.sleep.maxPoints} points (<7 h: 6, <6 h: 12, <5 h: 18).`
-      : `Averaging ${fmt(h)}h/night — at or above the recommended 7 h; 0 of ${P.sleep.maxPoints} points.`;
+    points > 0 && h > P.sleep.longBands[1]![0]
+      ? `Averaging ${fmt(h)}h/night recently — long sleep (hypersomnia) can signal returning depression. ${points} of ${P.sleep.maxPoints} points (>9 h: 6, >10 h: 12).`
+      : points > 0
+        ? `Averaging ${fmt(h)}h/night recently — short sleep is a leading relapse precursor. ${points} of ${P.sleep.maxPoints} points (<7 h: 6, <6 h: 12, <5 h: 18).`
+        : `Averaging ${fmt(h)}h/night — within the recommended 7–9 h; 0 of ${P.sleep.maxPoints} points.`;
   return scored(base, points, detail);
 }
 
@@ -247,28 +325,48 @@ function dmseFactor(pct: number | undefined): RelapseFactor {
   return scored(base, points, detail);
 }
 
-function medicationFactor(days: number | undefined, active: boolean): RelapseFactor {
+const CHANGE_WORDS: Record<string, string> = {
+  start: 'A medication was started',
+  restart: 'A medication was restarted',
+  increase: 'A dose was increased',
+  decrease: 'A dose was reduced',
+  'dose change': 'A dose was changed',
+  stop: 'A medication was stopped',
+  switch: 'A medication was switched',
+};
+
+function medicationFactor(days: number | undefined, active: boolean, kind: string | undefined): RelapseFactor {
   const base = { key: 'medication' as const, label: 'Medication change window', maxPoints: P.medication.maxPoints };
   const activeText = active ? 'active medication' : 'no active medication reported';
   if (days === undefined)
     return notScored(base, `Days since the last medication change not supplied (${activeText}) — factor not scored (0 points).`);
-  const points = round(medChangePoints(days), 1);
+  const points = round(medChangePoints(days, kind), 1);
+  const weight = P.medication.kindWeight[kind ?? 'unknown'] ?? 1;
+  const what = kind ? `${CHANGE_WORDS[kind] ?? 'Medication changed'} ${days} days ago` : `Medication changed ${days} days ago`;
+  const weightText = weight < 1 ? `; a ${kind} weighs ${fmt(weight * 100, 0)}% (reductions, stops and switches weigh fully)` : '';
   const detail =
     points > 0
-      ? `Medication changed ${days} days ago (${activeText}) — the first ${P.medication.windowDays} days after a change are a vulnerable window. ${fmt(points)} of ${P.medication.maxPoints} points (decays to 0 at ${P.medication.windowDays} days).`
-      : `Last medication change ${days} days ago (${activeText}) — outside the ${P.medication.windowDays}-day window; 0 of ${P.medication.maxPoints} points.`;
+      ? `${what} (${activeText}) — the months after a change are a vulnerable window. ${fmt(points)} of ${P.medication.maxPoints} points (half fades over ${P.medication.earlyDays} days, the rest by ${P.medication.tailDays} days${weightText}).`
+      : `${what} (${activeText}) — beyond the ${P.medication.tailDays}-day window; 0 of ${P.medication.maxPoints} points.`;
   return scored(base, points, detail);
 }
 
-function cadenceFactor(days: number | undefined): RelapseFactor {
+const PHASE_TEXT: Record<CarePhase, string> = {
+  acute: 'acute phase (visits every 1–2 weeks)',
+  continuation: 'continuation phase (about monthly visits)',
+  maintenance: 'maintenance phase (visits every 1–3 months)',
+};
+
+function cadenceFactor(days: number | undefined, phase: CarePhase): RelapseFactor {
   const base = { key: 'cadence' as const, label: 'Visit cadence', maxPoints: P.cadence.maxPoints };
   if (days === undefined)
     return notScored(base, 'Days since the last visit not supplied — factor not scored (0 points).');
-  const points = round(cadencePoints(days), 1);
+  const { graceDays, fullAtDays } = P.cadence.phases[phase];
+  const points = round(cadencePoints(days, phase), 1);
   const detail =
     points > 0
-      ? `${days} days since the last visit — beyond the ${P.cadence.graceDays}-day follow-up interval. ${fmt(points)} of ${P.cadence.maxPoints} points (full at ${P.cadence.fullAtDays} days).`
-      : `${days} days since the last visit — within the ${P.cadence.graceDays}-day follow-up interval; 0 of ${P.cadence.maxPoints} points.`;
+      ? `${days} days since the last visit — beyond the ${graceDays}-day follow-up interval of the ${PHASE_TEXT[phase]}. ${fmt(points)} of ${P.cadence.maxPoints} points (full at ${fullAtDays} days).`
+      : `${days} days since the last visit — within the ${graceDays}-day follow-up interval of the ${PHASE_TEXT[phase]}; 0 of ${P.cadence.maxPoints} points.`;
   return scored(base, points, detail);
 }
 
@@ -283,18 +381,26 @@ const INPUT_NAMES = ['assessments', 'avgSleepHours', 'dmseLatencyPctChange', 'da
 
 export function predictRelapse(req: Req, ctx: { now: Date }): Res {
   const a = readAssessments(req.assessments);
+  const safety = mergeSafety(a.safety, req.safety);
   const primary = primarySeries(a.series);
   const sym = symptomFactor(primary);
+  const phase = carePhase(primary);
   const factors: RelapseFactor[] = [
     sym.factor,
     sleepFactor(req.avgSleepHours),
     dmseFactor(req.dmseLatencyPctChange),
-    medicationFactor(req.daysSinceMedChange, req.hasActiveMedication),
-    cadenceFactor(req.daysSinceLastVisit),
+    medicationFactor(req.daysSinceMedChange, req.hasActiveMedication, req.medChangeKind),
+    cadenceFactor(req.daysSinceLastVisit, phase),
   ];
   const raw = factors.reduce((s, f) => s + f.points, 0);
   const score = Math.round(clamp(raw, 0, 100));
-  const level = relapseLevel(score);
+  const byScore: RelapseLevel = relapseLevel(score);
+  const rule = symptomRule(primary);
+  let level: RelapseLevel = rule.floor ? maxLevel(byScore, rule.floor) : byScore;
+  if (rule.ceiling && level === 'high' && rule.ceiling === 'elevated') level = 'elevated';
+  const levelReason = level !== byScore ? rule.reason : null;
+  const primaryMeasure = primary ? a.measures[a.series.indexOf(primary)] : undefined;
+  const symptomStatus = symptomStatusOf(primary, primaryMeasure);
   let top: RelapseFactor | null = null;
   for (const f of factors) if (f.points > 0 && (!top || f.points > top.points)) top = f;
   const topDriver = top ? top.label : null;
@@ -313,10 +419,16 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
 
   const summaryLine =
     `${capitalize(level)} relapse risk (${score}/100), ${TREND_TEXT[sym.trend]}, ` +
-    (top ? `driven primarily by ${top.label.toLowerCase()}.` : 'no factor firing.');
+    (top ? `driven primarily by ${top.label.toLowerCase()}.` : 'no factor firing.') +
+    (levelReason ? ` ${levelReason}` : '');
+  const lead = safetyLead(safety);
   const headline =
+    (lead ? `${lead} ` : '') +
     `Relapse risk ${score}/100 (${level})` +
-    (top ? ` — driven primarily by ${top.label.toLowerCase()} (${fmt(top.points)} of ${top.maxPoints} points).` : ' — no factor firing.');
+    (top ? ` — driven primarily by ${top.label.toLowerCase()} (${fmt(top.points)} of ${top.maxPoints} points).` : ' — no factor firing.') +
+    (levelReason ? ` ${levelReason}` : '') +
+    (symptomStatus && !symptomStatus.startsWith('In remission') ? ` ${symptomStatus}` : '');
+  const recommendation = lead ? `${lead} ${RELAPSE_RECOMMENDATION_WITH_SAFETY[level]}` : RELAPSE_RECOMMENDATION[level];
   const flagged = factors
     .filter((f) => f.tone === 'elevated' || f.tone === 'high')
     .sort((x, y) => y.points - x.points)
@@ -335,9 +447,9 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
 
   const changeInputs: ChangeInput[] = [
     { key: 'avgSleepHours', current: req.avgSleepHours, factor: 'sleep disruption factor', points: sleepPoints, style: 'quality', clearedPhrase: 'no longer firing', pointsAreRisk: true },
-    { key: 'daysSinceLastVisit', current: req.daysSinceLastVisit, factor: 'follow-up gap factor', points: cadencePoints, style: 'quantity', clearedPhrase: 'cleared', pointsAreRisk: true },
+    { key: 'daysSinceLastVisit', current: req.daysSinceLastVisit, factor: 'follow-up gap factor', points: (d) => cadencePoints(d, phase), style: 'quantity', clearedPhrase: 'cleared', pointsAreRisk: true },
     { key: 'dmseLatencyPctChange', current: req.dmseLatencyPctChange, factor: 'Digital MSE latency factor', points: dmsePoints, style: 'quantity', clearedPhrase: 'no longer firing', pointsAreRisk: true },
-    { key: 'daysSinceMedChange', current: req.daysSinceMedChange, factor: 'medication-change window factor', points: medChangePoints, style: 'quantity', clearedPhrase: 'closed', pointsAreRisk: true },
+    { key: 'daysSinceMedChange', current: req.daysSinceMedChange, factor: 'medication-change window factor', points: (d) => medChangePoints(d, req.medChangeKind), style: 'quantity', clearedPhrase: 'closed', pointsAreRisk: true },
     { key: 'hasActiveMedication', current: req.hasActiveMedication, factor: 'medication context', points: () => 0, style: 'quantity', pointsAreRisk: true },
   ];
   const change = computeChange(req.previous, {
@@ -351,6 +463,7 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
   const firing = factors.filter((f) => f.points > 0).sort((x, y) => y.points - x.points).slice(0, 2);
   const reasoning = [
     `Relapse risk is ${level} at ${score}/100 and ${sym.trend === 'unknown' ? 'the symptom trend cannot be read yet' : `symptom scores are ${sym.trend}`}.`,
+    levelReason ?? '',
     firing.length
       ? `The largest contributions are ${firing.map((f) => `${f.label.toLowerCase()} (${fmt(f.points)} of ${f.maxPoints} points)`).join(' and ')}.`
       : 'No factor contributes points.',
@@ -361,11 +474,12 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
   const usedKeys = new Set(primary ? [primary.key] : []);
   const inputs = [
     ...assessmentProvenance(a.series, usedKeys),
-    { name: 'avgSleepHours', value: req.avgSleepHours ?? null, observedAt: null, contributed: req.avgSleepHours !== undefined },
-    { name: 'dmseLatencyPctChange', value: req.dmseLatencyPctChange ?? null, observedAt: null, contributed: req.dmseLatencyPctChange !== undefined },
-    { name: 'daysSinceMedChange', value: req.daysSinceMedChange ?? null, observedAt: null, contributed: req.daysSinceMedChange !== undefined },
-    { name: 'hasActiveMedication', value: req.hasActiveMedication, observedAt: null, contributed: req.daysSinceMedChange !== undefined },
-    { name: 'daysSinceLastVisit', value: req.daysSinceLastVisit ?? null, observedAt: null, contributed: req.daysSinceLastVisit !== undefined },
+    scalarInput(req, 'avgSleepHours', req.avgSleepHours ?? null, req.avgSleepHours !== undefined),
+    scalarInput(req, 'dmseLatencyPctChange', req.dmseLatencyPctChange ?? null, req.dmseLatencyPctChange !== undefined),
+    scalarInput(req, 'daysSinceMedChange', req.daysSinceMedChange ?? null, req.daysSinceMedChange !== undefined),
+    ...(req.medChangeKind !== undefined ? [scalarInput(req, 'medChangeKind', req.medChangeKind, req.daysSinceMedChange !== undefined)] : []),
+    scalarInput(req, 'hasActiveMedication', req.hasActiveMedication, req.daysSinceMedChange !== undefined),
+    scalarInput(req, 'daysSinceLastVisit', req.daysSinceLastVisit ?? null, req.daysSinceLastVisit !== undefined),
   ];
 
   const intelligence = buildIntelligence({
@@ -374,7 +488,7 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
     headline,
     flagged,
     requiresClinicianReview: level === 'elevated' || level === 'high',
-    safety: a.safety,
+    safety,
     confidenceScore,
     confidenceReasons: reasons,
     completeness: div(sourceCount, factors.length),
@@ -390,7 +504,7 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
   });
   // Head first, then the endpoint fields (see responseHead for why this is not a spread).
   return Object.assign(responseHead('relapse.prediction', 'relapse_risk', req, intelligence), {
-    safety: a.safety,
+    safety,
     score,
     level,
     trend: sym.trend,
@@ -398,8 +512,11 @@ export function predictRelapse(req: Req, ctx: { now: Date }): Res {
     topDriver,
     factors,
     summaryLine,
-    recommendation: RELAPSE_RECOMMENDATION[level],
+    recommendation,
     sourceCount,
     measures: a.measures,
+    ...(symptomStatus !== undefined ? { symptomStatus } : {}),
+    levelReason,
   });
 }
+

@@ -1,5 +1,10 @@
 // Relapse early-warning parameter table (the calibration unit of this engine).
-// Additive score: five factors whose maxima sum to 100. Each weight/threshold has its reason.
+// Additive score: five factors whose maxima sum to 100, plus symptom rules that set a floor (or a
+// ceiling) on the level. Each weight/threshold has its reason. Level cut-offs: src/clinical.
+import { GAD7, PHQ9, RELAPSE_LEVELS, type Instrument } from '../../clinical/index.ts';
+
+/** Lower bound of a named band of an instrument (src/clinical), so no cut-off is written twice. */
+const bandFrom = (i: Instrument, label: string): number => i.bands.find((b) => b.label === label)!.from;
 
 export const RELAPSE_PARAMS = {
   symptoms: {
@@ -12,7 +17,7 @@ export const RELAPSE_PARAMS = {
      * the band where relapse is clinically unambiguous; GAD-7 10 = moderate/case-finding cut point
      * (Spitzer 2006); other instruments: the same 15/27 of their own maximum.
      */
-    levelSaturation: { phq9: 15, gad7: 10 } as Record<string, number>,
+    levelSaturation: { phq9: bandFrom(PHQ9, 'moderately severe'), gad7: GAD7.caseThreshold } as Record<string, number>,
     genericLevelSaturationFraction: 15 / 27,
     /**
      * Velocity part: the rise of the latest score above the lowest score of the lookback window
@@ -39,6 +44,23 @@ export const RELAPSE_PARAMS = {
     /** Trend is rising/falling when the fitted change is at least half an important change (≥2.5 PHQ-9 points). */
     trendFractionOfImportantChange: 0.5,
   },
+  /**
+   * Symptom rules on the level (PHQ-9 only). The additive score keeps its value (the documented
+   * examples keep their scores); the level is at least:
+   * - "elevated" on a recurrence: a return to PHQ-9 ≥ 10 (the case threshold, Kroenke 2001) after a
+   *   score in the remission range (< 5) within the lookback, or a rise of ≥ 5 points (Löwe 2004
+   *   important change) from the recent nadir to ≥ 15 (moderately severe);
+   * - "high" when the latest PHQ-9 is ≥ 20 (severe band, Kroenke 2001).
+   * And at most "elevated" when the latest PHQ-9 is below 10: without clinical-range symptoms the
+   * other domains (sleep, visit gap, a dose change) can flag closer monitoring but not "high".
+   */
+  symptomRules: {
+    recurrenceAt: PHQ9.caseThreshold,
+    riseOf: PHQ9.importantChange!,
+    riseTo: bandFrom(PHQ9, 'moderately severe'),
+    severeAt: bandFrom(PHQ9, 'severe'),
+    highNeedsAtLeast: PHQ9.caseThreshold,
+  },
   sleep: {
     /** Short sleep precedes depressive relapse (Perlis 2006; Cho 2008 sleep-loss studies). */
     maxPoints: 18,
@@ -52,6 +74,15 @@ export const RELAPSE_PARAMS = {
       [5, 12],
       [0, 18],
     ] as ReadonlyArray<readonly [number, number]>,
+    /**
+     * Long sleep counts too: hypersomnia is a depressive symptom (DSM-5 criterion 4) and long sleep
+     * predicts depressive episodes (Watson 2015: > 9 h is not recommended for most adults).
+     * Hours strictly above → points.
+     */
+    longBands: [
+      [10, 12],
+      [9, 6],
+    ] as ReadonlyArray<readonly [number, number]>,
   },
   dmse: {
     /** Objective slowing (longer response latency) mirrors psychomotor retardation. */
@@ -60,36 +91,68 @@ export const RELAPSE_PARAMS = {
     fullAtPctIncrease: 40,
   },
   medication: {
-    /** The weeks after a medication change (switch, dose change, stop) are a vulnerable window. */
+    /** The months after a medication change (dose cut, stop, switch) are a vulnerable window. */
     maxPoints: 14,
-    /** Points decay linearly to 0 over 28 days: antidepressant effect and discontinuation effects settle in 2–4 weeks. */
-    windowDays: 28,
+    /**
+     * Decay over about six months: half the points fade over the first 2 weeks (adjustment and
+     * discontinuation symptoms settle in 1–4 weeks), the other half by 26 weeks (relapse risk after
+     * stopping or reducing an antidepressant stays raised for months; Geddes 2003). The documented
+     * examples (4 and 12 days) keep their points.
+     */
+    earlyDays: 14,
+    tailDays: 182,
+    /**
+     * Weight by kind of change: a reduction, stop or switch weighs fully; a start or increase half
+     * (the treatment is being strengthened, not withdrawn). Unknown kind: full (conservative).
+     */
+    kindWeight: {
+      decrease: 1,
+      stop: 1,
+      switch: 1,
+      'dose change': 1,
+      unknown: 1,
+      start: 0.5,
+      restart: 0.5,
+      increase: 0.5,
+    } as Record<string, number>,
   },
   cadence: {
     /** Loss of follow-up delays detection of early warning signs (measurement-based care). */
     maxPoints: 16,
-    /** Up to 14 days between visits is the usual acute-phase follow-up interval: no points. */
-    graceDays: 14,
-    /** A gap of about two months (62 days) gives full points: 1/3 point per day beyond the grace period. */
-    fullAtDays: 62,
+    /**
+     * Follow-up interval by phase of care (APA 2010 MDD guideline): acute phase every 1–2 weeks,
+     * continuation about monthly, maintenance every 1–3 months. No points within the grace period;
+     * full points at `fullAtDays`. Phase from the latest scores: PHQ-9 ≥ 10 (or none) → acute;
+     * the last two below 5 → maintenance; otherwise continuation.
+     */
+    phases: {
+      acute: { graceDays: 14, fullAtDays: 62 },
+      continuation: { graceDays: 28, fullAtDays: 90 },
+      maintenance: { graceDays: 90, fullAtDays: 180 },
+    },
   },
-  /**
-   * Level bands on the 0–100 score. Symptoms alone max out at 38, so "elevated" (≥40) always needs
-   * corroboration from a second domain; "high" (≥70) needs a saturated symptom factor plus most of
-   * the others. Agrees with the reference examples (68 and 44 elevated, 38 moderate).
-   */
-  levels: { moderate: 25, elevated: 40, high: 70 },
+  levels: RELAPSE_LEVELS,
   /** Factor tone on points / maxPoints: "high" is reserved for a (nearly) saturated factor. */
   factorTone: { low: 0, moderate: 0.3, elevated: 0.6, high: 0.95 },
   /** Assessments older than this are listed as stale. */
   staleAfterDays: 90,
 } as const;
 
+export type CarePhase = keyof typeof RELAPSE_PARAMS.cadence.phases;
+
 export const RELAPSE_RECOMMENDATION = {
   low: 'Continue routine monitoring.',
   moderate: 'Monitor and review at the next scheduled visit.',
   elevated: 'Flag for closer monitoring; consider a check-in before the next scheduled visit.',
   high: 'Flag for prompt clinician review; consider outreach before the next scheduled visit.',
+} as const;
+
+/** With a safety finding the routine advice is replaced: the safety advice leads, then this. */
+export const RELAPSE_RECOMMENDATION_WITH_SAFETY = {
+  low: 'The relapse score itself adds no further concern.',
+  moderate: 'Then review the relapse factors at the next contact.',
+  elevated: RELAPSE_RECOMMENDATION.elevated,
+  high: RELAPSE_RECOMMENDATION.high,
 } as const;
 
 export const RELAPSE_SCALE = {

@@ -1,6 +1,7 @@
 // Symptom scales (PHQ-9, PHQ-2, GAD-7) from Observations (totals, panels with components, single
 // item Observations) and QuestionnaireResponses, with item answers attached and duplicates merged.
 import type { Assessment } from '../../contract/index.ts';
+import { ANSWER_LABELS, ITEM9, type Item9Answer } from '../../clinical/index.ts';
 import {
   FREQUENCY_ANSWERS,
   GAD7,
@@ -14,7 +15,7 @@ import {
   phq9Band,
 } from '../terminology.ts';
 import type { Coding, FhirObservation, FhirQuestionnaireResponse, QrAnswer, QrItem } from './schemas.ts';
-import { MapContext, dateOrExclude, loincCodes, observationDate, observationUsable, readNumber } from './values.ts';
+import { MapContext, dateOrExclude, loincCodes, observationDate, observationUsable, readDate, readNumber } from './values.ts';
 
 type Item = NonNullable<Assessment['items']>[number];
 
@@ -64,6 +65,7 @@ export class AssessmentReader {
   addObservation(o: FhirObservation, inst: { def: InstrumentDef; role: 'total' | 'panel' | 'item' }): void {
     const ref = `Observation/${o.id}`;
     const what = `${inst.def.instrumentName} ${inst.role === 'item' ? 'item' : inst.role === 'panel' ? 'panel' : 'score'}`;
+    this.collectItem9FromObservation(o, ref, inst.role);
     if (!observationUsable(this.ctx, ref, o.status, what)) return;
     const date = dateOrExclude(this.ctx, ref, what, observationDate(o));
     if (!date) return;
@@ -100,6 +102,8 @@ export class AssessmentReader {
     if (value.ok) score = value.value;
     else if (totalFromComponent !== undefined) score = totalFromComponent;
     else if (items.length === inst.def.items.length && items.length > 0) score = items.reduce((s, i) => s + i.score, 0);
+    else if (items.length > 0 && inst.def.items.length - items.length <= inst.def.clinical.proratableMissingItems && inst.role === 'panel')
+      score = this.prorate(inst.def, items, ref);
     else if (inst.role === 'panel' && (o.hasMember?.length ?? 0) > 0 && items.length === 0) {
       // A grouping panel whose members (total, items) are charted as their own Observations.
       return;
@@ -122,6 +126,7 @@ export class AssessmentReader {
     const ref = `QuestionnaireResponse/${qr.id}`;
     const flat = flattenItems(qr.item ?? []);
     const def = instrumentOfQr(qr, flat);
+    this.collectItem9FromQr(qr, ref, flat, def);
     if (!def) return false;
     const what = `${def.instrumentName} questionnaire`;
     if (qr.status === 'entered-in-error') {
@@ -129,7 +134,8 @@ export class AssessmentReader {
       return true;
     }
     if (!['completed', 'amended'].includes(qr.status)) {
-      this.ctx.exclude(ref, 'other', `${what} has status "${qr.status}" (not completed)`);
+      const onBanner = this.item9.some((a) => a.sourceRef === ref && a.answer > 0) ? '; its item-9 answer is on the safety banner' : '';
+      this.ctx.exclude(ref, 'other', `${what} has status "${qr.status}" (not completed) — not scored${onBanner}`);
       return true;
     }
     const date = dateOrExclude(this.ctx, ref, what, qr.authored);
@@ -161,7 +167,13 @@ export class AssessmentReader {
       for (const [i, score] of unmatched.entries()) items.push({ id: def.items[i] ?? `${def.instrumentId}-item-${i + 1}`, index: i + 1, score });
     }
     items.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-    const score = total ?? (items.length === expected ? items.reduce((s, i) => s + i.score, 0) : undefined);
+    const score =
+      total ??
+      (items.length === expected
+        ? items.reduce((s, i) => s + i.score, 0)
+        : items.length > 0 && expected - items.length <= def.clinical.proratableMissingItems
+          ? this.prorate(def, items, ref)
+          : undefined);
     if (score === undefined) {
       this.ctx.exclude(ref, 'no-value', `${what}: no total and ${items.length} of ${expected} items answered`);
       return true;
@@ -169,6 +181,46 @@ export class AssessmentReader {
     if (!this.inRange(score, def, ref, what)) return true;
     this.candidates.push({ def, score, ms: date.ms, iso: date.iso, ref, items, kind: 'qr', linked: [] });
     return true;
+  }
+
+  /**
+   * Every PHQ-9 item-9 answer, collected before any status, date or completeness check (only
+   * entered-in-error is skipped): the safety path reads these, so an answer charted alone, in a panel
+   * with a skipped item, or in an in-progress questionnaire still reaches the banner.
+   */
+  readonly item9: Item9Answer[] = [];
+
+  private collectItem9FromObservation(o: FhirObservation, ref: string, role: 'total' | 'panel' | 'item'): void {
+    if (o.status === 'entered-in-error') return;
+    const at = answerDate(observationDate(o) ?? o.issued);
+    if (role === 'item') {
+      if (!loincCodes(o.code).includes(ITEM9.loinc)) return;
+      const v = item9Value(o);
+      if (v !== undefined) this.item9.push({ answer: v, at, sourceRef: ref, form: 'observation', status: o.status });
+      return;
+    }
+    for (const comp of o.component ?? []) {
+      if (!loincCodes(comp.code).includes(ITEM9.loinc)) continue;
+      const v = item9Value(comp);
+      if (v !== undefined) this.item9.push({ answer: v, at, sourceRef: ref, form: 'panel-component', status: o.status });
+    }
+  }
+
+  private collectItem9FromQr(qr: FhirQuestionnaireResponse, ref: string, flat: QrItem[], def: InstrumentDef | undefined): void {
+    if (qr.status === 'entered-in-error') return;
+    const at = answerDate(qr.authored);
+    for (const it of flat) {
+      const answer = it.answer?.[0];
+      if (!answer) continue;
+      const code = itemLoinc(it);
+      const byCode = code === ITEM9.loinc;
+      const byText = it.text !== undefined && ITEM9.textPattern.test(it.text);
+      // Plain linkIds ("q9", "phq9-9", "item_9") only count inside a PHQ-9 form.
+      const byLinkId = def === PHQ9 && !code && /(^|[^0-9])0?9$/.test(it.linkId);
+      if (!byCode && !byText && !byLinkId) continue;
+      const v = answerScore(answer) ?? labelScore(answer.valueString);
+      if (v !== undefined) this.item9.push({ answer: v, at, sourceRef: ref, form: 'questionnaire-response', status: qr.status });
+    }
   }
 
   /** Oldest first, duplicates merged (kept: the entry with item answers). */
@@ -223,6 +275,20 @@ export class AssessmentReader {
       return undefined;
     }
     return v;
+  }
+
+  /**
+   * Total from the answered items when one is missing: mean × item count, rounded (PHQ instruction
+   * manual). Noted in the data-quality note; a missing item 9 is named so it can be asked directly.
+   */
+  private prorate(def: InstrumentDef, items: Item[], ref: string): number {
+    const n = def.clinical.itemCount;
+    const sum = items.reduce((s, i) => s + i.score, 0);
+    const total = Math.round((sum * n) / items.length);
+    const missing = Array.from({ length: n }, (_, k) => k + 1).filter((k) => !items.some((i) => i.index === k));
+    const item9 = def === PHQ9 && missing.includes(ITEM9.index) ? ' Item 9 (thoughts of self-harm) was not answered — ask directly.' : '';
+    this.ctx.note('prorated', ref, `${def.instrumentName} total prorated to ${total}: ${items.length} of ${n} items answered (item ${missing.join(', ')} missing; mean × ${n}).${item9}`);
+    return total;
   }
 
   private inRange(score: number, def: InstrumentDef, ref: string, what: string): boolean {
@@ -310,4 +376,24 @@ function instrumentOfQr(qr: FhirQuestionnaireResponse, flat: QrItem[]): Instrume
   for (const def of INSTRUMENTS) if (codes.has(def.total) || (def.panel && codes.has(def.panel))) return def;
   if (PHQ9.items.filter((c) => codes.has(c)).length >= 3) return PHQ9;
   return undefined;
+}
+
+/** Date of an item-9 answer, or null (an undated answer is still surfaced, never dropped). */
+function answerDate(value: string | undefined): string | null {
+  const d = readDate(value);
+  return d.ok ? d.iso : null;
+}
+
+/** "Several days" → 1: forms that chart the answer as text. */
+function labelScore(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const i = ANSWER_LABELS.findIndex((l) => l.toLowerCase() === text.trim().toLowerCase());
+  return i >= 0 ? i : undefined;
+}
+
+/** Item-9 answer of an Observation or component: LA code, ordinal, number, or the answer wording as text. */
+function item9Value(v: Parameters<typeof readNumber>[0]): number | undefined {
+  const n = answerOfComponent(v);
+  if (n !== undefined) return n;
+  return labelScore(v.valueString) ?? labelScore(v.valueCodeableConcept?.text) ?? labelScore(v.valueCodeableConcept?.coding?.find((c) => c.display)?.display);
 }

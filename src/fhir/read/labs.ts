@@ -1,6 +1,7 @@
 // Laboratory Observations → LabPanels grouped by draw day (UTC), one Biomarker per reading.
 import type { Biomarker, LabPanel } from '../../contract/index.ts';
-import { type AnalyteDef, V3_INTERPRETATION, analyteForLoinc } from '../terminology.ts';
+import { isConvertibleUnit, recognizeAnalyte, type Analyte } from '../../clinical/index.ts';
+import { V3_INTERPRETATION, analyteForLoinc } from '../terminology.ts';
 import type { FhirObservation } from './schemas.ts';
 import { MapContext, dateOrExclude, loincCodes, observationDate, observationUsable, readNumber, textOf } from './values.ts';
 
@@ -10,10 +11,10 @@ export function isLaboratory(o: FhirObservation): boolean {
   return (o.category ?? []).some((c) => (c.coding ?? []).some((k) => k.code === 'laboratory'));
 }
 
-export function analyteOf(o: FhirObservation): AnalyteDef | undefined {
+/** One of our analytes by LOINC (a percentage neutrophil differential is never read as the ANC). */
+export function analyteOf(o: FhirObservation): Analyte | undefined {
   for (const code of loincCodes(o.code)) {
-    const a = analyteForLoinc(code);
-    if (a) return a;
+    if (analyteForLoinc(code)) return recognizeAnalyte(code, '', o.valueQuantity?.code ?? o.valueQuantity?.unit);
   }
   return undefined;
 }
@@ -24,8 +25,6 @@ interface Reading {
   iso: string;
   biomarker: Biomarker;
 }
-
-const normUnit = (u: string): string => u.trim().toLowerCase().replace(/μ|µ/g, 'u').replace(/\s+/g, '');
 
 export class LabReader {
   private readings: Reading[] = [];
@@ -45,7 +44,8 @@ export class LabReader {
     let unit: string | undefined;
     let numeric: number | undefined;
     if (n.ok) {
-      unit = n.unit;
+      // The unit as people read it (Quantity.unit) when we can convert it, else the UCUM code.
+      unit = analyte && n.unitText && isConvertibleUnit(analyte, n.unitText) ? n.unitText : n.unit;
       if (n.comparator) value = `${n.comparator}${n.value}`;
       else {
         value = n.value;
@@ -58,13 +58,12 @@ export class LabReader {
       this.ctx.exclude(ref, n.reason, `${what}: ${n.detail}`);
       return;
     }
-    if (analyte && analyte.units.length > 0) {
+    if (analyte) {
       if (!unit) {
         this.ctx.exclude(ref, 'unknown-unit', `${what}: value ${String(value)} has no unit`);
         return;
       }
-      const accepted = analyte.units.map(normUnit);
-      if (!accepted.includes(normUnit(unit))) {
+      if (!isConvertibleUnit(analyte, unit)) {
         this.ctx.exclude(ref, 'unknown-unit', `${what}: unit "${unit}" is not one we can read for ${analyte.name}`);
         return;
       }
@@ -108,7 +107,7 @@ export class LabReader {
   }
 }
 
-function analyteLoinc(o: FhirObservation, a: AnalyteDef): string {
+function analyteLoinc(o: FhirObservation, a: Analyte): string {
   return loincCodes(o.code).find((c) => a.loinc.includes(c)) ?? a.loinc[0]!;
 }
 

@@ -93,6 +93,7 @@ export function mapChart(patientId: string, resources: readonly unknown[]): Char
   return {
     patientId,
     assessments: assessments.finish(),
+    item9Answers: assessments.item9,
     labs: labs.finish(),
     prescriptions: sortPrescriptions(mergeDuplicatePrescriptions(ctx, prescriptions)),
     sleep: sleep.sort(byTime),

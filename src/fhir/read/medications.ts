@@ -9,7 +9,7 @@ function identify(cc: CodeableConcept | undefined, refDisplay: string | undefine
   const texts = [cc?.text, ...(cc?.coding ?? []).map((c) => c.display), refDisplay].filter((t): t is string => !!t);
   const ingredient = ingredientFor(codes, texts);
   const name = ingredient?.name ?? textOf(cc) ?? refDisplay;
-  const rxnorm = ingredient?.rxnorm ?? codesOf(cc, RXNORM)[0];
+  const rxnorm = ingredient?.rxnorm || codesOf(cc, RXNORM)[0];
   return { name, rxnorm };
 }
 

@@ -85,7 +85,7 @@ export function textOf(cc: CodeableConcept | undefined): string | undefined {
 const NUMERIC = /^\s*[-+]?\d+(\.\d+)?\s*$/;
 
 export type NumberRead =
-  | { ok: true; value: number; unit?: string; comparator?: string }
+  | { ok: true; value: number; unit?: string; comparator?: string; unitText?: string; unitCode?: string }
   | { ok: false; reason: 'no-value' | 'non-numeric'; detail: string };
 
 /** The numeric value of an Observation or component: valueInteger/Decimal/Quantity, or a numeric valueString. */
@@ -104,7 +104,14 @@ export function readNumber(v: {
     const q = v.valueQuantity;
     if (typeof q.value !== 'number') return { ok: false, reason: 'no-value', detail: 'valueQuantity has no value' };
     const unit = q.code ?? q.unit;
-    return { ok: true, value: q.value, ...(unit ? { unit } : {}), ...(q.comparator ? { comparator: q.comparator } : {}) };
+    return {
+      ok: true,
+      value: q.value,
+      ...(unit ? { unit } : {}),
+      ...(q.unit ? { unitText: q.unit } : {}),
+      ...(q.code ? { unitCode: q.code } : {}),
+      ...(q.comparator ? { comparator: q.comparator } : {}),
+    };
   }
   if (typeof v.valueString === 'string') {
     if (NUMERIC.test(v.valueString)) return { ok: true, value: Number(v.valueString.trim()) };

@@ -1,6 +1,6 @@
 // Write-back identity (DESIGN.md fixed interface): identifier system urn:tidemark:result, value =
-// SHA-256 hex of (patient, engine, canonical JSON of the inputs, engine version). Web Crypto, so it
-// runs the same in the browser and in Node ≥ 20.
+// SHA-256 hex of (patient, engine, canonical JSON of the inputs, engine version). Web Crypto in the
+// browser, node:crypto in Node: the same hex.
 
 /** JSON with object keys sorted at every depth and undefined members dropped. */
 export function canonicalJson(value: unknown): string {
@@ -20,7 +20,15 @@ function sortDeep(v: unknown): unknown {
   return v;
 }
 
+/** Node's own hash, when running in Node (no import: the browser bundle must not pull node:crypto). */
+const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as
+  | { createHash(alg: string): { update(s: string): { digest(enc: 'hex'): string } } }
+  | undefined;
+
 export async function sha256Hex(text: string): Promise<string> {
+  // In Node a synchronous digest: Web Crypto hops to the thread pool for every hash, which left the
+  // population run's threads idle most of the time (same bytes, same hex either way).
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text).digest('hex');
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -7,6 +7,7 @@ export {
   individualCreates,
   requestInputs,
   resultIdentifierValue,
+  transactionBundle,
 } from './observations.ts';
 export type { EngineResult, EngineResultOf } from './observations.ts';
 export { canonicalJson, resultHash, sha256Hex } from './identity.ts';

@@ -4,6 +4,7 @@
  * is identical for every start on the same day.
  */
 import type { Encounter, MedicationRequest, MedicationStatement, Observation, Patient, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
+import { ITEM9, criticalOf, referenceFlagOf } from '../../clinical/index.ts';
 import { LOINC, OBSERVATION_CATEGORY, PHQ9, RXNORM, UCUM, V3_INTERPRETATION } from '../../fhir/terminology.ts';
 import { ANSWERS, PHQ9_ITEMS, SCORES } from './codes.ts';
 import type { Drug, LabDef } from './codes.ts';
@@ -78,6 +79,7 @@ export class Story {
   lab(def: LabDef, value: number, days: number, extra: Partial<Observation> = {}): Observation {
     const rounded = Number(value.toFixed(def.decimals));
     const flag = interpret(def, rounded);
+    const a = def.analyte;
     return this.add<Observation>({
       resourceType: 'Observation',
       id: this.id(`lab-${def.code}`),
@@ -87,7 +89,7 @@ export class Story {
       subject: this.subject,
       effectiveDateTime: this.at(days, 7, 30),
       issued: this.at(days, 15),
-      valueQuantity: { value: rounded, unit: def.unit, system: UCUM, code: def.unit },
+      valueQuantity: { value: rounded, unit: a.unitDisplay, system: UCUM, code: a.unit },
       interpretation: [{ coding: [{ system: V3_INTERPRETATION, code: flag.code, display: flag.display }] }],
       referenceRange: [referenceRange(def)],
       ...extra,
@@ -159,23 +161,49 @@ export class Story {
 
   /** PHQ-9 as a QuestionnaireResponse with LOINC linkIds, plus its total Observation. */
   phq9Response(answers: number[], days: number): { response: QuestionnaireResponse; total: Observation } {
-    const response = this.add<QuestionnaireResponse>({
+    const response = this.phq9Questionnaire(answers, days, 'completed');
+    const total = this.score('phq9', sum(answers), days, { derivedFrom: [{ reference: `QuestionnaireResponse/${response.id}` }] });
+    return { response, total };
+  }
+
+  /**
+   * A PHQ-9 QuestionnaireResponse only (no total Observation). `null` = not answered; with any item
+   * unanswered there is no total item either (e.g. an in-progress form saved half-way).
+   */
+  phq9Questionnaire(answers: (number | null)[], days: number, status: QuestionnaireResponse['status']): QuestionnaireResponse {
+    const complete = answers.length === PHQ9_ITEMS.length && answers.every((a) => a !== null);
+    return this.add<QuestionnaireResponse>({
       resourceType: 'QuestionnaireResponse',
       id: this.id('qr-phq9'),
       questionnaire: `http://loinc.org/q/${PHQ9.panel}`,
-      status: 'completed',
+      status,
       subject: this.subject,
       authored: this.at(days),
       item: [
         ...PHQ9_ITEMS.map((item, i) => {
-          const answer = ANSWERS[answers[i] ?? 0] ?? ANSWERS[0];
+          const a = answers[i];
+          if (a === null || a === undefined) return { linkId: item.linkId, text: item.text };
+          const answer = ANSWERS[a] ?? ANSWERS[0]!;
           return { linkId: item.linkId, text: item.text, answer: [{ valueCoding: { system: LOINC, code: answer.code, display: answer.display } }] };
         }),
-        { linkId: PHQ9.total, text: 'PHQ-9 total score', answer: [{ valueInteger: sum(answers) }] },
+        ...(complete ? [{ linkId: PHQ9.total, text: 'PHQ-9 total score', answer: [{ valueInteger: sum(answers as number[]) }] }] : []),
       ],
     });
-    const total = this.score('phq9', sum(answers), days, { derivedFrom: [{ reference: `QuestionnaireResponse/${response.id}` }] });
-    return { response, total };
+  }
+
+  /** PHQ-9 item 9 charted on its own (LOINC 44260-8), as some EHR flowsheets do. */
+  item9Observation(answer: number, days: number): Observation {
+    const a = ANSWERS[answer]!;
+    return this.add<Observation>({
+      resourceType: 'Observation',
+      id: this.id('item9'),
+      status: 'final',
+      category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'survey', display: 'Survey' }] }],
+      code: { coding: [{ system: LOINC, code: ITEM9.loinc, display: ITEM9.question }], text: 'PHQ-9 item 9' },
+      subject: this.subject,
+      effectiveDateTime: this.at(days),
+      valueCodeableConcept: { coding: [{ system: LOINC, code: a.code, display: a.display }], text: a.display },
+    });
   }
 }
 
@@ -183,19 +211,22 @@ export function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
+/** The lab's reference range: src/clinical's reference limits for the analyte (canonical unit). */
 function referenceRange(def: LabDef) {
-  const q = (value: number) => ({ value, unit: def.unit, system: UCUM, code: def.unit });
+  const { low, high } = def.analyte.reference;
+  const unit = def.analyte.unitDisplay;
+  const q = (value: number) => ({ value, unit, system: UCUM, code: def.analyte.unit });
   return {
-    ...(def.low !== undefined ? { low: q(def.low) } : {}),
-    ...(def.high !== undefined ? { high: q(def.high) } : {}),
-    text: `${def.low ?? ''}${def.low !== undefined && def.high !== undefined ? '–' : def.low !== undefined ? ' or more' : '≤ '}${def.high ?? ''} ${def.unit}`.trim(),
+    ...(low !== undefined ? { low: q(low) } : {}),
+    ...(high !== undefined ? { high: q(high) } : {}),
+    text: `${low ?? ''}${low !== undefined && high !== undefined ? '–' : low !== undefined ? ' or more' : '≤ '}${high ?? ''} ${unit}`.trim(),
   };
 }
 
+/** The flag a lab would send: critical (HH/LL) and reference (H/L/N) from src/clinical's limits. */
 function interpret(def: LabDef, value: number): { code: string; display: string } {
-  if (def.criticalHigh !== undefined && value >= def.criticalHigh) return { code: 'HH', display: 'Critical high' };
-  if (def.criticalLow !== undefined && value <= def.criticalLow) return { code: 'LL', display: 'Critical low' };
-  if (def.high !== undefined && value > def.high) return { code: 'H', display: 'High' };
-  if (def.low !== undefined && value < def.low) return { code: 'L', display: 'Low' };
-  return { code: 'N', display: 'Normal' };
+  const c = criticalOf(def.analyte, value);
+  if (c) return c.direction === 'high' ? { code: 'HH', display: 'Critical high' } : { code: 'LL', display: 'Critical low' };
+  const f = referenceFlagOf(def.analyte, value);
+  return f === 'high' ? { code: 'H', display: 'High' } : f === 'low' ? { code: 'L', display: 'Low' } : { code: 'N', display: 'Normal' };
 }

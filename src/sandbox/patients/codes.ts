@@ -1,7 +1,7 @@
 /** Codes used by the synthetic patients (see DESIGN.md terminology notes). */
-// Code systems, instrument codes and item codes come from the app's own terminology tables, so the
-// sandbox charts exactly what the app reads.
-import { GAD7, PHQ2, PHQ9 } from '../../fhir/terminology.ts';
+// Instrument, item, answer, analyte and drug codes come from src/clinical, so the sandbox charts
+// exactly what the app reads; only the LOINC long names shown in the sandbox are written here.
+import { ANALYTES, ANSWER_CODES, ANSWER_LABELS, GAD7, ITEM9, PHQ2, PHQ9, PSYCHOTROPICS, type Analyte } from '../../clinical/index.ts';
 
 export const SCORES = {
   phq9: { code: PHQ9.total, display: 'Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]' },
@@ -18,60 +18,72 @@ const PHQ9_ITEM_TEXTS = [
   'Feeling bad about yourself',
   'Trouble concentrating on things',
   'Moving or speaking so slowly, or being fidgety or restless',
-  'Thoughts that you would be better off dead, or of hurting yourself',
+  ITEM9.question,
 ] as const;
 
 /** PHQ-9 items in order (item 1 first): LOINC linkId and question text. */
 export const PHQ9_ITEMS = PHQ9.items.map((linkId, i) => ({ linkId, text: PHQ9_ITEM_TEXTS[i]! }));
 
-export const ANSWERS = [
-  { code: 'LA6568-5', display: 'Not at all' },
-  { code: 'LA6569-3', display: 'Several days' },
-  { code: 'LA6570-1', display: 'More than half the days' },
-  { code: 'LA6571-9', display: 'Nearly every day' },
-] as const;
+export const ANSWERS = ANSWER_CODES.map((code, i) => ({ code, display: ANSWER_LABELS[i]! }));
 
+/** A lab the stories chart: its analyte (units, reference and critical limits from src/clinical), LOINC and display. */
 export interface LabDef {
+  analyte: Analyte;
   code: string;
   display: string;
-  unit: string;
-  low?: number;
-  high?: number;
-  criticalLow?: number;
-  criticalHigh?: number;
   decimals: number;
 }
 
+const lab = (key: string, code: string, display: string, decimals: number): LabDef => {
+  const analyte = ANALYTES.find((a) => a.key === key);
+  if (!analyte || !analyte.loinc.includes(code)) throw new Error(`sandbox lab ${key}/${code} is not a src/clinical analyte`);
+  return { analyte, code, display, decimals };
+};
+
 export const LABS = {
-  tsh: { code: '3016-3', display: 'Thyrotropin [Units/volume] in Serum or Plasma', unit: 'm[IU]/L', low: 0.4, high: 4.0, decimals: 2 },
-  freeT4: { code: '3024-7', display: 'Thyroxine (T4) free [Mass/volume] in Serum or Plasma', unit: 'ng/dL', low: 0.8, high: 1.8, decimals: 2 },
-  vitD: { code: '1989-3', display: '25-Hydroxyvitamin D3 [Mass/volume] in Serum or Plasma', unit: 'ng/mL', low: 30, high: 100, decimals: 0 },
-  b12: { code: '2132-9', display: 'Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma', unit: 'pg/mL', low: 200, high: 900, decimals: 0 },
-  folate: { code: '2284-8', display: 'Folate [Mass/volume] in Serum or Plasma', unit: 'ng/mL', low: 3, high: 20, decimals: 1 },
-  ferritin: { code: '2276-4', display: 'Ferritin [Mass/volume] in Serum or Plasma', unit: 'ng/mL', low: 20, high: 250, decimals: 0 },
-  hemoglobin: { code: '718-7', display: 'Hemoglobin [Mass/volume] in Blood', unit: 'g/dL', low: 12, high: 16, decimals: 1 },
-  sodium: { code: '2951-2', display: 'Sodium [Moles/volume] in Serum or Plasma', unit: 'mmol/L', low: 135, high: 145, criticalLow: 120, criticalHigh: 160, decimals: 0 },
-  lithium: { code: '14334-7', display: 'Lithium [Moles/volume] in Serum or Plasma', unit: 'mmol/L', low: 0.6, high: 1.2, criticalHigh: 1.5, decimals: 2 },
-  creatinine: { code: '2160-0', display: 'Creatinine [Mass/volume] in Serum or Plasma', unit: 'mg/dL', low: 0.6, high: 1.2, decimals: 2 },
-  egfr: { code: '98979-8', display: 'Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI 2021)', unit: 'mL/min/{1.73_m2}', low: 60, decimals: 0 },
-  hba1c: { code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', unit: '%', low: 4, high: 5.6, decimals: 1 },
-  glucose: { code: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma', unit: 'mg/dL', low: 70, high: 99, decimals: 0 },
-  ldl: { code: '13457-7', display: 'Cholesterol in LDL [Mass/volume] in Serum or Plasma by calculation', unit: 'mg/dL', high: 130, decimals: 0 },
-  triglycerides: { code: '2571-8', display: 'Triglyceride [Mass/volume] in Serum or Plasma', unit: 'mg/dL', high: 150, decimals: 0 },
-  alt: { code: '1742-6', display: 'Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma', unit: 'U/L', low: 7, high: 56, decimals: 0 },
-  prolactin: { code: '2842-3', display: 'Prolactin [Mass/volume] in Serum or Plasma', unit: 'ng/mL', low: 4, high: 23, decimals: 1 },
+  tsh: lab('tsh', '3016-3', 'Thyrotropin [Units/volume] in Serum or Plasma', 2),
+  freeT4: lab('free_t4', '3024-7', 'Thyroxine (T4) free [Mass/volume] in Serum or Plasma', 2),
+  vitD: lab('vitamin_d', '1989-3', '25-Hydroxyvitamin D3 [Mass/volume] in Serum or Plasma', 0),
+  b12: lab('b12', '2132-9', 'Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma', 0),
+  folate: lab('folate', '2284-8', 'Folate [Mass/volume] in Serum or Plasma', 1),
+  ferritin: lab('ferritin', '2276-4', 'Ferritin [Mass/volume] in Serum or Plasma', 0),
+  hemoglobin: lab('hemoglobin', '718-7', 'Hemoglobin [Mass/volume] in Blood', 1),
+  sodium: lab('sodium', '2951-2', 'Sodium [Moles/volume] in Serum or Plasma', 0),
+  lithium: lab('lithium', '14334-7', 'Lithium [Moles/volume] in Serum or Plasma', 2),
+  creatinine: lab('creatinine', '2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', 2),
+  egfr: lab('egfr', '98979-8', 'Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI 2021)', 0),
+  hba1c: lab('hba1c', '4548-4', 'Hemoglobin A1c/Hemoglobin.total in Blood', 1),
+  glucose: lab('glucose', '2345-7', 'Glucose [Mass/volume] in Serum or Plasma', 0),
+  ldl: lab('ldl', '13457-7', 'Cholesterol in LDL [Mass/volume] in Serum or Plasma by calculation', 0),
+  triglycerides: lab('triglycerides', '2571-8', 'Triglyceride [Mass/volume] in Serum or Plasma', 0),
+  alt: lab('alt', '1742-6', 'Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma', 0),
+  prolactin: lab('prolactin', '2842-3', 'Prolactin [Mass/volume] in Serum or Plasma', 1),
+  anc: lab('anc', '751-8', 'Neutrophils [#/volume] in Blood by Automated count', 2),
+  wbc: lab('wbc', '6690-2', 'Leukocytes [#/volume] in Blood by Automated count', 1),
+  neutrophilsPct: lab('neutrophils_pct', '770-8', 'Neutrophils/100 leukocytes in Blood by Automated count', 0),
+  clozapine: lab('clozapine', '6896-5', 'Clozapine [Mass/volume] in Serum or Plasma', 0),
 } satisfies Record<string, LabDef>;
 
-export const DRUGS = {
-  sertraline: { code: '36437', display: 'sertraline' },
-  fluoxetine: { code: '4493', display: 'fluoxetine' },
-  escitalopram: { code: '321988', display: 'escitalopram' },
-  venlafaxine: { code: '39786', display: 'venlafaxine' },
-  bupropion: { code: '42347', display: 'bupropion' },
-  aripiprazole: { code: '89013', display: 'aripiprazole' },
-  trazodone: { code: '10737', display: 'trazodone' },
-  lithium: { code: '6448', display: 'lithium carbonate' },
-  mirtazapine: { code: '15996', display: 'mirtazapine' },
-} as const;
+const drug = (key: string, display = key) => {
+  const p = PSYCHOTROPICS.find((x) => x.key === key);
+  if (!p?.rxnorm) throw new Error(`sandbox drug ${key} has no verified RxNorm code in src/clinical`);
+  return { code: p.rxnorm, display };
+};
 
-export type Drug = (typeof DRUGS)[keyof typeof DRUGS];
+export const DRUGS = {
+  sertraline: drug('sertraline'),
+  fluoxetine: drug('fluoxetine'),
+  escitalopram: drug('escitalopram'),
+  venlafaxine: drug('venlafaxine'),
+  bupropion: drug('bupropion'),
+  aripiprazole: drug('aripiprazole'),
+  trazodone: drug('trazodone'),
+  lithium: drug('lithium', 'lithium carbonate'),
+  mirtazapine: drug('mirtazapine'),
+  clozapine: drug('clozapine'),
+};
+
+/** A non-psychiatric drug (RxNorm ingredient 83367, CPIC drug table): never scored as a treatment response. */
+export const ATORVASTATIN = { code: '83367', display: 'atorvastatin' };
+
+export type Drug = { code: string; display: string };

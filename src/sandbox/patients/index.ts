@@ -1,9 +1,10 @@
-/** The synthetic patients: eight clinical stories plus the practitioner who launches the app. */
+/** The synthetic patients: thirteen clinical stories plus the practitioner who launches the app. */
 import type { Practitioner, Resource } from '@medplum/fhirtypes';
 import { PRACTITIONER_ID, Story } from './builders.ts';
 import { Rng, storySeed } from './prng.ts';
 import { improving, item9, relapse, sparse, thyroid } from './stories-treatment.ts';
 import { lithium, longterm, messy } from './stories-complex.ts';
+import { clozapine, item9InProgress, item9Observation, maintenance, recurrence } from './stories-safety.ts';
 
 export { PRACTITIONER_ID };
 
@@ -16,6 +17,11 @@ export const STORIES: Record<string, (s: Story) => void> = {
   longterm,
   messy,
   lithium,
+  'item9-observation': item9Observation,
+  'item9-in-progress': item9InProgress,
+  recurrence,
+  clozapine,
+  maintenance,
 };
 
 /** Start of the UTC day: every start on the same day yields identical resources. */

@@ -92,7 +92,8 @@ function phq9WithoutSystem(s: Story, value: number, days: number): void {
 /** (8) Lithium: toxic level 1.8 mmol/L (critical) and sodium 129. */
 export function lithium(s: Story): void {
   s.patient('Robert', 'Achterberg', 'male', '1972-12-28', 'On lithium: toxic level and low sodium');
-  s.prescribe(DRUGS.lithium, 600, 400, 'stopped');
+  // 600 mg until the increase to 900 mg 120 days ago (one course).
+  s.prescribe(DRUGS.lithium, 600, 400, 'stopped', { dispenseRequest: { validityPeriod: { start: s.at(400), end: s.at(120) } } });
   s.prescribe(DRUGS.lithium, 900, 120);
   s.statement(DRUGS.lithium, 900, 120);
   [[380, 0.62], [300, 0.78], [200, 0.84], [110, 0.95], [60, 1.1], [4, 1.8]].forEach(([days, level]) => {

@@ -24,7 +24,8 @@ export function improving(s: Story): void {
 export function relapse(s: Story): void {
   s.patient('Daniel', 'Reyes', 'male', '1979-09-30', 'Relapse after remission: rising PHQ-9, short sleep, dose change');
   s.prescribe(DRUGS.escitalopram, 10, 400, 'stopped');
-  s.prescribe(DRUGS.escitalopram, 20, 360, 'stopped');
+  // 20 mg until the dose cut 52 days ago (the order's validity ends there): one course, reduced to 10 mg.
+  s.prescribe(DRUGS.escitalopram, 20, 360, 'stopped', { dispenseRequest: { validityPeriod: { start: s.at(360), end: s.at(52) } } });
   s.prescribe(DRUGS.escitalopram, 10, 52, 'active', { note: [{ text: 'Dose reduced at patient request (side effects).' }] });
   s.statement(DRUGS.escitalopram, 10, 52);
   const remission = [17, 14, 10, 7, 4, 3, 4, 3, 2, 4, 3];

@@ -1,11 +1,12 @@
 import type { ReactNode } from 'react';
-import { ENDPOINTS, type EngineName, type Intelligence } from '../../../contract/index.ts';
+import { ENDPOINTS, type EngineName, type Intelligence, type SafetyFinding } from '../../../contract/index.ts';
 import { ErrorState, Skeleton } from '../../components/states.tsx';
 import { SourceRefs } from '../../components/source-refs.tsx';
 import { ToneBadge } from '../../components/tone-badge.tsx';
 import { formatDate, formatPercent, humanize, inputLabel } from '../../lib/format.ts';
 import { toneOf } from '../../lib/status-tone.ts';
 import { EngineCallError, type EngineRun } from '../scores/api/run-engine.ts';
+import { headlineWithoutSafety } from '../scores/engine-results.ts';
 
 function errorText(error: Error): { title: string; message: string } {
   if (error instanceof EngineCallError) {
@@ -73,6 +74,17 @@ function Change({ change }: { change: NonNullable<Intelligence['change']> }) {
   );
 }
 
+/** One line naming the safety findings this result carries. */
+export function safetyNote(safety: readonly SafetyFinding[]): string {
+  const item9 = safety.filter((f) => f.kind === 'phq9_item9');
+  const labs = safety.filter((f) => f.kind === 'critical_lab');
+  const parts: string[] = [];
+  if (item9.some((f) => f.current !== false)) parts.push('a positive PHQ-9 item 9 (same-day suicide-risk assessment)');
+  else if (item9.length > 0) parts.push('an earlier positive PHQ-9 item 9');
+  if (labs.length > 0) parts.push(`${labs.length === 1 ? 'a critical lab value' : `${labs.length} critical lab values`} (act today)`);
+  return `Safety: ${parts.join(' and ')}.`;
+}
+
 export function EngineCard({ run, children }: { run: EngineRun; children?: ReactNode }) {
   const title = ENDPOINTS[run.engine as EngineName].title;
   const id = `engine-${run.engine}`;
@@ -94,10 +106,16 @@ export function EngineCard({ run, children }: { run: EngineRun; children?: React
         <ErrorState {...errorText(run.error)} onRetry={run.refetch} />
       ) : intel ? (
         <>
-          <p className="card__headline">{intel.summary.headline}</p>
+          <p className="card__headline">{headlineWithoutSafety(intel.summary.headline, data.safety ?? [])}</p>
           {intel.summary.requiresClinicianReview && <p className="review-flag review-flag--small">Requires clinician review</p>}
-          {intel.interpretationScale[intel.summary.status] && (
-            <p className="muted card__scale">{intel.interpretationScale[intel.summary.status]}</p>
+          {(data.safety ?? []).length > 0 ? (
+            // Beside a safety finding no card shows routine advice (e.g. "Low risk — routine monitoring").
+            <p className="card__safety">
+              <span aria-hidden="true">! </span>
+              {safetyNote(data.safety)} See the safety banner at the top of the page first.
+            </p>
+          ) : (
+            intel.interpretationScale[intel.summary.status] && <p className="muted card__scale">{intel.interpretationScale[intel.summary.status]}</p>
           )}
           {children}
           <div className="facets">

@@ -18,10 +18,24 @@ function describe(p: Prescription): string {
   return [`${p.medicationName}${dose ? ` ${dose}` : ''}`, p.status, dates].filter(Boolean).join(' · ');
 }
 
+const RESPONSE_TEXT: Record<NonNullable<ModuleSignal['responseStatus']>, string> = {
+  response: 'Response (≥ 50 % drop)',
+  partial_response: 'Partial response (25–49 % drop)',
+  non_response: 'No response yet (< 25 % drop)',
+  worsening: 'Worsening',
+  too_early: 'Too early to judge',
+};
+
 export function MedicationSignals({ result, chart }: { result: MedicationResponse; chart: ChartData }) {
   const sourceData = (s: ModuleSignal) => {
     const p = findPrescription(chart, s.sourceRef);
-    return p ? <span className="source-data">From the chart: {describe(p)}. </span> : null;
+    return (
+      <>
+        {s.responseStatus && <span className="badge badge--unknown signal__response">{RESPONSE_TEXT[s.responseStatus]}</span>}{' '}
+        {p && <span className="source-data">From the chart: {describe(p)}. </span>}
+        {s.evidenceRefs && s.evidenceRefs.length > 0 && <SourceRefs refs={s.evidenceRefs} className="source-line--inline" label="Compared" />}
+      </>
+    );
   };
   return (
     <div className="medications">

@@ -1,23 +1,20 @@
 // Relapse-risk history from the chart's earlier Tidemark results (+ the current result): pure.
 import type { EngineResponse } from '../../../contract/index.ts';
-import { RELAPSE_PARAMS } from '../../../engines/relapse/params.ts';
+import { RELAPSE_LEVELS, relapseLevelOf, type RelapseLevel } from '../../../clinical/index.ts';
 import type { StoredResult } from '../../../fhir/chart.ts';
 
-export type RelapseLevel = 'low' | 'moderate' | 'elevated' | 'high';
+export type { RelapseLevel };
 
-/** Level bands on the 0–100 score, from the engine's own parameter table (lower bound inclusive). */
+/** Level bands on the 0–100 score, from src/clinical (lower bound inclusive). */
 export const RELAPSE_BANDS: ReadonlyArray<{ level: RelapseLevel; label: string; from: number; to: number }> = [
-  { level: 'low', label: 'Low', from: 0, to: RELAPSE_PARAMS.levels.moderate },
-  { level: 'moderate', label: 'Moderate', from: RELAPSE_PARAMS.levels.moderate, to: RELAPSE_PARAMS.levels.elevated },
-  { level: 'elevated', label: 'Elevated', from: RELAPSE_PARAMS.levels.elevated, to: RELAPSE_PARAMS.levels.high },
-  { level: 'high', label: 'High', from: RELAPSE_PARAMS.levels.high, to: 100 },
+  { level: 'low', label: 'Low', from: 0, to: RELAPSE_LEVELS.moderate },
+  { level: 'moderate', label: 'Moderate', from: RELAPSE_LEVELS.moderate, to: RELAPSE_LEVELS.elevated },
+  { level: 'elevated', label: 'Elevated', from: RELAPSE_LEVELS.elevated, to: RELAPSE_LEVELS.high },
+  { level: 'high', label: 'High', from: RELAPSE_LEVELS.high, to: 100 },
 ];
 
-export function levelOfScore(score: number): RelapseLevel {
-  let level: RelapseLevel = 'low';
-  for (const b of RELAPSE_BANDS) if (score >= b.from) level = b.level;
-  return level;
-}
+/** Level of a score by the cut-offs alone (a stored result keeps its own level when it has one). */
+export const levelOfScore = relapseLevelOf;
 
 export interface RelapsePoint {
   t: number;

@@ -8,7 +8,9 @@ export function RelapseFactors({ result }: { result: RelapseResponse }) {
         <span className="relapse__number">{formatNumber(result.score)}</span>
         <span className="muted">/100 · {humanize(result.level)} · trend {result.trend}</span>
       </p>
-      {result.recommendation && <p>{result.recommendation}</p>}
+      {result.symptomStatus && <p className="relapse__status">{result.symptomStatus}</p>}
+      {result.levelReason && <p className="relapse__level-reason">Level: {result.levelReason}</p>}
+      {result.recommendation && <p className="relapse__recommendation">{result.recommendation}</p>}
       <h4 className="facet__title">Factor breakdown</h4>
       <ul className="factors" aria-label="Relapse risk factors">
         {result.factors.map((f, i) => {

@@ -1,68 +1,99 @@
-// PHQ-9 item 9 ("thoughts that you would be better off dead, or of hurting yourself"):
-// a positive answer is surfaced on its own, from the chart AND from any engine's safety[] —
-// whichever sees it first, the banner shows.
-import type { Assessment, SafetyFinding } from '../../../contract/index.ts';
+// What the safety banner shows, from the shared safety path (src/clinical chartSafety over the chart)
+// plus any finding an engine reported: every item-9 answer in any form, latest first, and every
+// critical lab value. Whichever source sees a finding first, the banner shows it.
+import {
+  answerLabel,
+  chartSafety,
+  findingKey,
+  type CriticalLabFinding,
+  type Item9Answer,
+  type SafetyFinding,
+} from '../../../clinical/index.ts';
+import type { ChartData } from '../../../fhir/chart.ts';
 
-export const ITEM9_LOINC = '44260-8';
-export const ITEM9_ANSWERS = ['Not at all', 'Several days', 'More than half the days', 'Nearly every day'] as const;
-
-export interface Item9Alert {
+export interface Item9Entry {
   answer: number;
   answerText: string;
+  /** ISO date-time; '' when the chart gives none. */
   at: string;
   sourceRefs: string[];
-  /** Where it was seen: 'chart', engine names. */
-  seenBy: string[];
+  /** Status of the charted resource when not final (e.g. "in-progress"). */
+  status?: string;
+}
+
+export interface Item9View {
+  /** The most recent item-9 answer (may be 0 when only older answers were positive). */
+  latest: Item9Entry;
+  latestPositive: boolean;
+  /** Older positive answers, newest first. */
+  older: Item9Entry[];
+  /** Engine messages about the latest answer. */
   messages: string[];
 }
 
-export function isPhq9(a: Pick<Assessment, 'instrumentId' | 'instrumentName'>): boolean {
-  return /^phq-?9$/i.test(a.instrumentId) || /^phq-?9$/i.test(a.instrumentName) || a.instrumentId === '44261-6';
+export interface SafetyView {
+  item9: Item9View | null;
+  criticalLabs: CriticalLabFinding[];
 }
 
-export function item9Score(a: Assessment): number | null {
-  const item = a.items?.find((i) => i.id === ITEM9_LOINC || i.index === 9);
-  return item ? item.score : null;
-}
+const FINAL = new Set(['final', 'completed', 'amended', 'corrected', 'assessment']);
 
-export function answerText(score: number): string {
-  return ITEM9_ANSWERS[Math.round(score)] ?? `score ${score}`;
-}
-
-/** The latest PHQ-9 in the chart, and its item 9 when charted. */
-export function latestPhq9(assessments: Assessment[]): Assessment | null {
-  const phq9 = assessments.filter(isPhq9);
-  if (phq9.length === 0) return null;
-  return phq9.reduce((a, b) => (Date.parse(b.createdAt) >= Date.parse(a.createdAt) ? b : a));
-}
-
-const day = (iso: string) => iso.slice(0, 10);
-
-export function deriveItem9Alert(
-  assessments: Assessment[] | undefined,
-  findings: { engine: string; finding: SafetyFinding }[],
-): Item9Alert | null {
-  const candidates: { answer: number; at: string; sourceRef?: string; seenBy: string; message?: string }[] = [];
-  const latest = assessments ? latestPhq9(assessments) : null;
-  const chartScore = latest ? item9Score(latest) : null;
-  if (latest && chartScore !== null && chartScore > 0) {
-    candidates.push({ answer: chartScore, at: latest.createdAt, sourceRef: latest.sourceRef, seenBy: 'chart' });
-  }
-  for (const { engine, finding } of findings) {
-    if (finding.kind !== 'phq9_item9' || !(finding.answer > 0)) continue;
-    candidates.push({ answer: finding.answer, at: finding.at, sourceRef: finding.sourceRef, seenBy: engine, message: finding.message });
-  }
-  if (candidates.length === 0) return null;
-  // The most recent positive answer leads; everything seen on that day is merged into one banner.
-  const newest = candidates.reduce((a, b) => (Date.parse(b.at) > Date.parse(a.at) ? b : a));
-  const same = candidates.filter((c) => day(c.at) === day(newest.at));
-  const answer = Math.max(...same.map((c) => c.answer));
+function entryOfAnswer(a: Item9Answer): Item9Entry {
   return {
-    answer,
-    answerText: answerText(answer),
-    at: newest.at,
-    sourceRefs: [...new Set(same.map((c) => c.sourceRef).filter((s): s is string => !!s))],
-    seenBy: [...new Set(same.map((c) => c.seenBy))],
-    messages: [...new Set(same.map((c) => c.message).filter((m): m is string => !!m))],
+    answer: a.answer,
+    answerText: answerLabel(a.answer),
+    at: a.at ?? '',
+    sourceRefs: [a.sourceRef, ...(a.alsoIn ?? [])].filter((r) => r !== ''),
+    ...(FINAL.has(a.status) ? {} : { status: a.status }),
   };
+}
+
+const time = (at: string) => (at ? Date.parse(at) : Number.NEGATIVE_INFINITY);
+const sameAnswer = (a: Item9Entry, b: { answer: number; at: string; sourceRef?: string }) =>
+  a.answer === b.answer && ((b.sourceRef !== undefined && a.sourceRefs.includes(b.sourceRef)) || Math.abs(time(a.at) - time(b.at)) <= 60_000);
+
+/** The banner's content, or null when there is nothing to show. */
+export function deriveSafety(chart: ChartData | undefined, engineFindings: readonly { engine: string; finding: SafetyFinding }[]): SafetyView | null {
+  const own = chart ? chartSafety(chart) : { item9: null, criticalLabs: [] };
+  const entries: Item9Entry[] = own.item9 ? [own.item9.latest, ...own.item9.positives.filter((p) => p !== own.item9!.latest)].map(entryOfAnswer) : [];
+  const messages = new Map<Item9Entry, string[]>();
+  const labs = [...own.criticalLabs];
+  const labKeys = new Set(labs.map(findingKey));
+  for (const { finding } of engineFindings) {
+    if (finding.kind === 'critical_lab') {
+      if (!labKeys.has(findingKey(finding))) {
+        labKeys.add(findingKey(finding));
+        labs.push(finding);
+      }
+      continue;
+    }
+    if (!(finding.answer > 0)) continue;
+    let e = entries.find((x) => sameAnswer(x, finding));
+    if (!e) {
+      e = { answer: finding.answer, answerText: answerLabel(finding.answer), at: finding.at, sourceRefs: finding.sourceRef ? [finding.sourceRef] : [], ...(finding.status ? { status: finding.status } : {}) };
+      entries.push(e);
+    }
+    messages.set(e, [...new Set([...(messages.get(e) ?? []), finding.message])]);
+  }
+  if (entries.length === 0 && labs.length === 0) return null;
+  let item9: Item9View | null = null;
+  if (entries.length > 0) {
+    entries.sort((a, b) => time(b.at) - time(a.at) || b.answer - a.answer);
+    const latest = entries[0]!;
+    const older = entries.slice(1).filter((e) => e.answer > 0);
+    if (latest.answer > 0 || older.length > 0) item9 = { latest, latestPositive: latest.answer > 0, older, messages: messages.get(latest) ?? [] };
+  }
+  if (!item9 && labs.length === 0) return null;
+  return { item9, criticalLabs: labs.sort((a, b) => time(b.at) - time(a.at)) };
+}
+
+/** "3 months ago", "2 years ago", "today" — the age of an older answer, from the injected clock. */
+export function ageText(at: string, now: Date): string {
+  const t = time(at);
+  if (!Number.isFinite(t)) return 'date not charted';
+  const days = Math.floor((now.getTime() - t) / 86_400_000);
+  if (days < 1) return 'today';
+  if (days < 60) return `${days} day${days === 1 ? '' : 's'} ago`;
+  if (days < 730) return `${Math.round(days / 30.44)} months ago`;
+  return `${Math.floor(days / 365.25)} years ago`;
 }

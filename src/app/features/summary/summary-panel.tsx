@@ -56,6 +56,7 @@ export function SummaryPanel({ chart, runs, measures = [] }: { chart: ChartData 
                 <span className="summary__headline">
                   {r.state === 'error' ? `Could not be computed — see its card below.` : r.headline}
                 </span>
+                {r.safety && <span className="summary__review summary__safety">Safety</span>}
                 {r.requiresReview && <span className="summary__review">Review</span>}
               </li>
             ))}

@@ -1,18 +1,56 @@
-// PHQ-9 trend: points, severity bands, response/remission and medication events (pure).
+// Symptom-scale trend (PHQ-9, GAD-7): points, severity bands, response/remission and medication
+// events (pure). Bands, item 9, response and remission come from src/clinical.
+import {
+  PHQ9,
+  bandOf,
+  inRemission,
+  instrumentKeyOf,
+  isItem9,
+  responseOf,
+  type Instrument,
+} from '../../../clinical/index.ts';
 import type { Assessment, ClinicalMeasure, Prescription } from '../../../contract/index.ts';
-import { isPhq9, item9Score } from '../safety/derive-safety.ts';
+
+export interface BandView {
+  from: number;
+  to: number;
+  label: string;
+  className: string;
+}
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const BAND_CLASS: Record<string, string> = { 'moderately severe': 'modsevere' };
+
+/** The instrument's severity bands, for the chart background and the legend. */
+export function bandsOf(instrument: Instrument): BandView[] {
+  return instrument.bands.map((b) => ({ from: b.from, to: b.to, label: capital(b.label), className: BAND_CLASS[b.label] ?? b.label }));
+}
 
 /** Kroenke 2001 PHQ-9 severity bands. */
-export const PHQ9_BANDS = [
-  { from: 0, to: 4, label: 'Minimal', className: 'minimal' },
-  { from: 5, to: 9, label: 'Mild', className: 'mild' },
-  { from: 10, to: 14, label: 'Moderate', className: 'moderate' },
-  { from: 15, to: 19, label: 'Moderately severe', className: 'modsevere' },
-  { from: 20, to: 27, label: 'Severe', className: 'severe' },
-] as const;
+export const PHQ9_BANDS = bandsOf(PHQ9);
 
-export function bandOf(score: number): string {
-  return PHQ9_BANDS.find((b) => score <= b.to)?.label ?? 'Severe';
+export function bandLabel(instrument: Instrument, score: number): string {
+  return capital(bandOf(instrument, score)?.label ?? '—');
+}
+
+export function isInstrument(a: Pick<Assessment, 'instrumentId' | 'instrumentName'>, instrument: Instrument): boolean {
+  return (instrumentKeyOf(a.instrumentId) ?? instrumentKeyOf(a.instrumentName)) === instrument.key;
+}
+
+export function measureOf(measures: readonly ClinicalMeasure[], instrument: Instrument): ClinicalMeasure | undefined {
+  return measures.find((m) => isInstrument(m, instrument));
+}
+
+/** Item-9 answer of a PHQ-9 administration, or null when not charted. */
+export function item9Score(a: Assessment): number | null {
+  return a.items?.find((i) => isItem9(i))?.score ?? null;
+}
+
+/** The latest administration of one instrument in the chart. */
+export function latestOf(assessments: readonly Assessment[], instrument: Instrument): Assessment | null {
+  let best: Assessment | null = null;
+  for (const a of assessments) if (isInstrument(a, instrument) && (!best || Date.parse(a.createdAt) >= Date.parse(best.createdAt))) best = a;
+  return best;
 }
 
 export interface TrendPoint {
@@ -22,9 +60,9 @@ export interface TrendPoint {
   band: string;
   item9: number | null;
   sourceRef?: string;
-  /** ≥50% below baseline (response). */
+  /** ≥50% below an episode baseline of at least the case threshold (response). */
   response: boolean;
-  /** Score < 5 (remission). */
+  /** Below the remission threshold after the baseline. */
   remission: boolean;
 }
 
@@ -36,34 +74,37 @@ export interface MedEvent {
   sourceRef: string;
 }
 
-export interface Phq9Trend {
+export interface ScaleTrend {
+  instrument: Instrument;
   points: TrendPoint[];
   baseline: TrendPoint | null;
   medEvents: MedEvent[];
   domain: [number, number];
 }
+export type Phq9Trend = ScaleTrend;
 
-export function phq9Trend(assessments: Assessment[], prescriptions: Prescription[], measures: ClinicalMeasure[] = []): Phq9Trend {
-  const phq9 = assessments
-    .filter(isPhq9)
+export function scaleTrend(instrument: Instrument, assessments: Assessment[], prescriptions: Prescription[], measures: ClinicalMeasure[] = []): ScaleTrend {
+  const series = assessments
+    .filter((a) => isInstrument(a, instrument))
     .map((a) => ({ a, t: Date.parse(a.createdAt) }))
     .filter((x) => Number.isFinite(x.t))
     .sort((x, y) => x.t - y.t);
-  // The engines' own baseline wins when they report one (same rule, same numbers on screen).
-  const measure = measures.find((m) => /phq-?9/i.test(m.instrumentId) || /phq-?9/i.test(m.instrumentName));
-  const baselineScore = measure?.baseline.score ?? phq9[0]?.a.score;
-  const baselineT = measure ? Date.parse(measure.baseline.at) : phq9[0]?.t;
-  const points: TrendPoint[] = phq9.map(({ a, t }) => {
+  // The engines' own baseline (the start of the current episode) wins when they report one.
+  const measure = measureOf(measures, instrument);
+  const baselineScore = measure?.baseline.score ?? series[0]?.a.score;
+  const baselineT = measure ? Date.parse(measure.baseline.at) : series[0]?.t;
+  const points: TrendPoint[] = series.map(({ a, t }) => {
     const after = baselineT !== undefined && t > baselineT;
+    const r = after && baselineScore !== undefined ? responseOf(instrument, baselineScore, a.score) : null;
     return {
       t,
       at: a.createdAt,
       score: a.score,
-      band: bandOf(a.score),
-      item9: item9Score(a),
+      band: bandLabel(instrument, a.score),
+      item9: instrument === PHQ9 ? item9Score(a) : null,
       sourceRef: a.sourceRef,
-      response: after && baselineScore !== undefined && baselineScore > 0 && a.score <= baselineScore * 0.5,
-      remission: after && a.score < 5,
+      response: r?.status === 'response',
+      remission: after && inRemission(instrument, a.score) === true,
     };
   });
   const baseline = points.find((p) => p.t === baselineT) ?? points[0] ?? null;
@@ -78,7 +119,7 @@ export function phq9Trend(assessments: Assessment[], prescriptions: Prescription
   const ts = [...points.map((p) => p.t)];
   const lo = Math.min(...ts);
   const hi = Math.max(...ts);
-  // Medication events shortly before the first PHQ-9 still explain the curve; far older ones do not.
+  // Medication events shortly before the first score still explain the curve; far older ones do not.
   const margin = Math.max(30 * 86_400_000, (hi - lo) * 0.1);
   const inRange = medEvents.filter((e) => Number.isFinite(e.t) && e.t >= lo - margin && e.t <= hi + margin).sort((a, b) => a.t - b.t);
   // A renewal (same medication and dose, not stopped in between) is not a change: no new line.
@@ -98,5 +139,9 @@ export function phq9Trend(assessments: Assessment[], prescriptions: Prescription
     })
     .filter((e) => inRange.includes(e));
   const all = [...ts, ...shown.map((e) => e.t)];
-  return { points, baseline, medEvents: shown, domain: [Math.min(...all), Math.max(...all)] };
+  return { instrument, points, baseline, medEvents: shown, domain: [Math.min(...all), Math.max(...all)] };
+}
+
+export function phq9Trend(assessments: Assessment[], prescriptions: Prescription[], measures: ClinicalMeasure[] = []): ScaleTrend {
+  return scaleTrend(PHQ9, assessments, prescriptions, measures);
 }

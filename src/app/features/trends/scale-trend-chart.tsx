@@ -1,9 +1,9 @@
-// The recharts part of the trend (lazy-loaded: recharts stays out of the initial bundle).
+// The recharts part of a symptom-scale trend (lazy-loaded: recharts stays out of the initial bundle).
 import { useCallback, useRef, useState } from 'react';
 import { ReferenceLine } from 'recharts';
 import { ScoreTimeChart, type DotProps } from '../../components/score-time-chart.tsx';
 import { formatDate } from '../../lib/format.ts';
-import { PHQ9_BANDS, type Phq9Trend, type TrendPoint } from './trend-data.ts';
+import { bandsOf, type ScaleTrend, type TrendPoint } from './trend-data.ts';
 
 const BAND_FILL: Record<string, string> = {
   minimal: '#e7f3ec',
@@ -30,13 +30,13 @@ function PointDot({ cx, cy, payload, index }: DotProps<TrendPoint>) {
   );
 }
 
-function TooltipBody({ active, payload }: { active?: boolean; payload?: { payload: TrendPoint }[] }) {
+function TooltipBody({ active, payload, name, remissionBelow }: { active?: boolean; payload?: { payload: TrendPoint }[]; name: string; remissionBelow: number | null }) {
   const p = active ? payload?.[0]?.payload : undefined;
   if (!p) return null;
   return (
     <div className="chart-tooltip">
       <strong>
-        PHQ-9 {p.score} ({p.band})
+        {name} {p.score} ({p.band})
       </strong>
       <br />
       {formatDate(p.at)}
@@ -50,7 +50,7 @@ function TooltipBody({ active, payload }: { active?: boolean; payload?: { payloa
       {p.remission ? (
         <>
           <br />
-          Remission (&lt; 5)
+          Remission (&lt; {remissionBelow})
         </>
       ) : p.response ? (
         <>
@@ -93,7 +93,7 @@ const RIGHT_THIRD = 0.66;
  * does not overlap another label (close events, e.g. a dose change, are both named); lines in the
  * right third are labelled to their left. No label when every row is taken (the table lists all).
  */
-function labelRows(trend: Phq9Trend, plotWidth: number): Map<number, { row: number; right: boolean }> {
+function labelRows(trend: ScaleTrend, plotWidth: number): Map<number, { row: number; right: boolean }> {
   const span = Math.max(1, trend.domain[1] - trend.domain[0]);
   const out = new Map<number, { row: number; right: boolean }>();
   const taken: Array<Array<[number, number]>> = Array.from({ length: LABEL_ROWS }, () => []);
@@ -112,8 +112,11 @@ function labelRows(trend: Phq9Trend, plotWidth: number): Map<number, { row: numb
   return out;
 }
 
-export default function Phq9TrendChart({ trend }: { trend: Phq9Trend }) {
+export default function ScaleTrendChart({ trend }: { trend: ScaleTrend }) {
   const [ref, width] = useWidth(900);
+  const { instrument } = trend;
+  const bands = bandsOf(instrument);
+  const max = instrument.maxScore;
   const rows = labelRows(trend, Math.max(100, width - MARGIN.left - MARGIN.right - Y_AXIS_WIDTH));
   return (
     <div ref={ref}>
@@ -122,9 +125,9 @@ export default function Phq9TrendChart({ trend }: { trend: Phq9Trend }) {
         domain={trend.domain}
         height={280}
         margin={MARGIN}
-        bands={PHQ9_BANDS.map((b) => ({ key: b.className, y1: b.from, y2: b.to === 27 ? 27 : b.to + 1, fill: BAND_FILL[b.className] }))}
-        yAxis={{ domain: [0, 27], ticks: [0, 5, 10, 15, 20, 27], width: Y_AXIS_WIDTH }}
-        tooltip={<TooltipBody />}
+        bands={bands.map((b) => ({ key: b.className, y1: b.from, y2: b.to === max ? max : b.to + 1, fill: BAND_FILL[b.className] }))}
+        yAxis={{ domain: [0, max], ticks: [...bands.map((b) => b.from), max], width: Y_AXIS_WIDTH }}
+        tooltip={<TooltipBody name={instrument.name} remissionBelow={instrument.remissionBelow} />}
         dot={(props) => <PointDot {...props} />}
       >
         {trend.medEvents.map((e, i) => (
