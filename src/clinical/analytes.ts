@@ -358,8 +358,21 @@ export function normName(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
+const unitForms = new Map<string, string>();
+
 /** Unit spelling → one comparable form: "µg/mL" → "ug/ml", "x10^3/uL" → "10*3/ul", "m[IU]/L" → "miu/l". */
 export function normUnit(u: string): string {
+  // Units repeat across thousands of readings: each spelling is normalised once (bounded cache).
+  let form = unitForms.get(u);
+  if (form === undefined) {
+    if (unitForms.size >= 512) unitForms.clear();
+    form = unitForm(u);
+    unitForms.set(u, form);
+  }
+  return form;
+}
+
+function unitForm(u: string): string {
   return u
     .trim()
     .toLowerCase()

@@ -133,10 +133,14 @@ export function analyzeBiomarkers(req: Req, ctx: { now: Date }): Res {
   const pctNameCache = new Map<string, Resolved>();
   let total = 0;
   let order = 0;
-  for (const lab of req.labs) {
+  // Indexed loops: for-of over 20,000 readings allocated an iterator result per step.
+  for (let li = 0; li < req.labs.length; li++) {
+    const lab = req.labs[li]!;
     const epoch = toEpoch(lab.observedAt);
     const after = epoch ?? -Infinity;
-    for (const b of lab.results.biomarkers) {
+    const biomarkers = lab.results.biomarkers;
+    for (let bi = 0; bi < biomarkers.length; bi++) {
+      const b = biomarkers[bi]!;
       total++;
       const pct = b.unit === '%';
       let res: Resolved | null | undefined;
