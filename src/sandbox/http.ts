@@ -3,6 +3,7 @@ import { FhirRouter } from '@medplum/fhir-router';
 import type { Encounter, Patient } from '@medplum/fhirtypes';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { registerCdsClientRoutes } from './cds-client/routes.ts';
 import type { SandboxRepository } from './fhir-store.ts';
 import { registerFhirRoutes } from './fhir-http.ts';
 import { landingPage } from './pages.ts';
@@ -19,6 +20,8 @@ export interface AppDeps {
   consent: boolean;
   simulate: string | undefined;
   log: (line: string) => void;
+  /** Discovery URLs of the CDS services the patient page calls. */
+  cdsServices: string[];
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -51,6 +54,7 @@ export function createApp(deps: AppDeps): Hono {
     practitionerId: PRACTITIONER_ID,
   });
   registerFhirRoutes(app, { repo: deps.repo, router: new FhirRouter(), tokens: deps.tokens, origin: deps.origin, fhirBase });
+  registerCdsClientRoutes(app, { ...deps, patients, fhirBase, practitionerId: PRACTITIONER_ID });
   return app;
 }
 

@@ -53,6 +53,7 @@ export async function startSandbox(input: SandboxOptions = {}): Promise<SandboxH
     consent: opts.consent,
     simulate: opts.simulate,
     log: opts.quiet ? () => undefined : log,
+    cdsServices: opts.cdsServices,
   });
   const server = await listen(app.fetch, opts.port, opts.host);
   const port = (server.address() as AddressInfo).port;

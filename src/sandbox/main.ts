@@ -3,7 +3,7 @@
  * Env: SANDBOX_PORT (8081), SANDBOX_HOST (127.0.0.1), SANDBOX_DATA (extra Bundles folder),
  * SANDBOX_DIR (persisted writes, ./.data/sandbox), SANDBOX_RESET=1, SANDBOX_CONSENT=1,
  * SANDBOX_SIMULATE=invalid_client|access_denied|expired_token, SANDBOX_TOKEN_LIFETIME (s),
- * APP_URL (http://127.0.0.1:${PORT:-8080}).
+ * APP_URL (http://127.0.0.1:${PORT:-8080}), SANDBOX_CDS_SERVICES (comma list; ${APP_URL}/cds-services).
  */
 import { startSandbox } from './index.ts';
 
@@ -20,6 +20,7 @@ const sandbox = await startSandbox({
   simulate: env.SANDBOX_SIMULATE || undefined,
   tokenLifetimeSeconds: env.SANDBOX_TOKEN_LIFETIME ? Number(env.SANDBOX_TOKEN_LIFETIME) : undefined,
   appLaunchUrl: env.APP_URL ?? `http://127.0.0.1:${env.PORT ?? '8080'}`,
+  cdsServices: env.SANDBOX_CDS_SERVICES?.split(',').map((s) => s.trim()).filter(Boolean),
 });
 
 console.log(`[sandbox] EHR landing page ${sandbox.url}/  ·  FHIR base ${sandbox.fhirBase}`);

@@ -21,6 +21,8 @@ export interface SandboxOptions {
   anchor?: Date;
   /** PRNG seed of the synthetic patients. */
   seed?: number;
+  /** Discovery URLs of the CDS services the patient page calls; default `${appLaunchUrl}/cds-services`. */
+  cdsServices?: string[];
 }
 
 export interface ResolvedOptions extends Required<Omit<SandboxOptions, 'sandboxDataDir' | 'simulate'>> {
@@ -42,5 +44,6 @@ export function resolveOptions(o: SandboxOptions): ResolvedOptions {
     quiet: o.quiet ?? false,
     anchor: o.anchor ?? new Date(),
     seed: o.seed ?? 20240917,
+    cdsServices: (o.cdsServices ?? [`${(o.appLaunchUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')}/cds-services`]).map((u) => u.replace(/\/+$/, '')),
   };
 }

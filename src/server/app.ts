@@ -21,6 +21,7 @@ import {
   type RedisLike,
 } from './rate-limit.ts';
 import { buildCsp, HSTS, securityHeaders } from './security.ts';
+import { mountCds, type CdsMount } from './cds-routes.ts';
 import { StaticFiles } from './static.ts';
 
 export interface ServerDeps {
@@ -37,6 +38,8 @@ export interface TidemarkInternals {
   logger: Logger;
   backend: EngineBackend;
   verifier: TokenVerifier;
+  /** CDS Hooks service, client authentication and feedback log. */
+  cds: CdsMount;
   /** Releases the rate-limit store (Redis connection). */
   close(): Promise<void>;
 }
@@ -271,6 +274,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
   }
 
   const app = new Hono<Env>();
+  const cds = mountCds(app, { config, logger, limiter, baseHeaders, clientIp, overTls, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   app.all('*', async (c) => {
     const t0 = performance.now();
     const path = c.req.path;
@@ -304,7 +308,11 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
     logger,
     backend,
     verifier,
-    close: () => store.close(),
+    cds,
+    close: async () => {
+      await store.close();
+      await cds.close();
+    },
   };
   return Object.assign(app, { tidemark });
 }
@@ -327,7 +335,7 @@ function tooLarge(limit: number): ApiError {
 }
 
 /** Reads the body up to `limit` bytes (streamed count: Content-Length may be absent or wrong). */
-async function readBody(c: Context<Env>, limit: number): Promise<string> {
+export async function readBody(c: Context<Env>, limit: number): Promise<string> {
   const incoming = c.env?.incoming as IncomingMessage | undefined;
   if (incoming && typeof incoming.on === 'function') {
     return new Promise<string>((resolve, reject) => {
