@@ -29,6 +29,8 @@ export interface ClientAuthOptions {
   /** Oldest iat accepted, seconds. */
   maxAgeSeconds?: number;
   jwksTimeoutMs?: number;
+  /** Least time between two JWKS fetches of one issuer (an unknown kid refetches after it). */
+  jwksCooldownMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -84,7 +86,7 @@ export class ClientAuth {
           jwks: createRemoteJWKSet(new URL(issuer.jwksUrl), {
             timeoutDuration: opts.jwksTimeoutMs ?? 5_000,
             // A kid we do not know triggers a refetch, at most every 30 s (key rotation without a flood).
-            cooldownDuration: 30_000,
+            cooldownDuration: opts.jwksCooldownMs ?? 30_000,
             cacheMaxAge: 10 * 60_000,
             ...(opts.fetch ? { [customFetch]: opts.fetch } : {}),
           }),

@@ -31,6 +31,8 @@ export interface ServerDeps {
   verifier?: TokenVerifier;
   /** fetch used for token checks (tests). */
   fetch?: typeof fetch;
+  /** Clock of the CDS card rules (tests). */
+  cdsNow?: () => Date;
 }
 
 export interface TidemarkInternals {
@@ -274,7 +276,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
   }
 
   const app = new Hono<Env>();
-  const cds = mountCds(app, { config, logger, limiter, baseHeaders, clientIp, overTls, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const cds = mountCds(app, { config, logger, limiter, baseHeaders, clientIp, overTls, fetch: deps.fetch, now: deps.cdsNow });
   app.all('*', async (c) => {
     const t0 = performance.now();
     const path = c.req.path;

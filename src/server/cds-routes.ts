@@ -44,9 +44,9 @@ export interface CdsRouteDeps {
   baseHeaders: Record<string, string>;
   clientIp(c: Context<Env>): string;
   overTls(c: Context<Env>): boolean;
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   replayStore?: ReplayStore;
-  now?: () => Date;
+  now?: (() => Date) | undefined;
 }
 
 export interface CdsMount {
