@@ -83,5 +83,5 @@ export function dataNotes(f: Findings): string | null {
 
 export function sources(refs: ReadonlyArray<string | undefined>): string {
   const list = [...new Set(refs.filter((r): r is string => !!r))];
-  return list.length ? `Source: ${list.join(', ')}` : 'Source: not recorded in the chart entry';
+  return list.length ? `From the chart: ${list.join(', ')}` : 'From the chart: no resource reference recorded';
 }

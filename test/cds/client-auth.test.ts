@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CdsAuthError, ClientAuth } from '../../src/cds/client-auth.ts';
-import { MemoryReplayStore, RedisReplayStore, type RedisSetNx, ReplayStoreFull } from '../../src/cds/replay-store.ts';
+import { MemoryReplayStore, RedisReplayStore, type RedisSetNx, type ReplayStore, ReplayStoreFull } from '../../src/cds/replay-store.ts';
 import { type TestIssuer, testIssuer } from './helpers.ts';
 
 const BASE = 'https://tidemark.example';
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => issuer.close());
 
-const auth = (replay = new MemoryReplayStore(), cooldown = 0) =>
+const auth = (replay: ReplayStore = new MemoryReplayStore(), cooldown = 0) =>
   new ClientAuth({ issuers: [{ iss: issuer.iss, jwksUrl: issuer.jwksUrl }], replay, jwksCooldownMs: cooldown });
 
 describe('ClientAuth', () => {

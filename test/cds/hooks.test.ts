@@ -156,7 +156,7 @@ describe('order-select card rules (one row per rule)', () => {
     expect(c?.summary).toContain('toxic range');
     expect(c?.selectionBehavior).toBe('any');
     expect(c?.suggestions?.map((x) => x.label)).toEqual(['Order serum creatinine (renal function)']);
-    const resource = c?.suggestions?.[0]?.actions?.[0]?.resource as Json & { code: { coding: Array<{ code: string }> } };
+    const resource = c?.suggestions?.[0]?.actions?.[0]?.resource as unknown as Json & { code: { coding: Array<{ code: string }> } };
     expect(resource.resourceType).toBe('ServiceRequest');
     expect(resource.code.coding[0]?.code).toBe('2160-0');
   });
