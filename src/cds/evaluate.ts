@@ -1,14 +1,13 @@
-// Chart → what the card rules read: the engines' own results (relapse, biomarker; via runEngine on
-// the app's engine requests), the safety signals, the PHQ-9 reading and the latest labs. Pure: the
+// Chart → what the card rules read: the relapse engine's own result (runEngine on the app's engine
+// request), the shared safety path's findings, the PHQ-9 reading and the latest labs. Pure: the
 // clock is injected.
-import type { BiomarkerResponse, RelapseResponse } from '../contract/index.ts';
+import { importantChangeOf, PHQ9, phq9Band } from '../clinical/index.ts';
+import type { RelapseResponse } from '../contract/index.ts';
 import { runEngine } from '../engines/index.ts';
 import { groupAssessments } from '../engines/measures/index.ts';
-import { MEASURE_PARAMS } from '../engines/measures/params.ts';
 import { nadirIndex, RELAPSE_PARAMS } from '../engines/relapse/index.ts';
 import type { ChartData } from '../fhir/chart.ts';
 import { buildEngineRequests } from '../fhir/requests.ts';
-import { phq9Band } from '../fhir/terminology.ts';
 import { safetySignals, type SafetySignals } from './safety.ts';
 
 export interface ScorePoint {
@@ -23,7 +22,7 @@ export interface Phq9Reading {
   nadir: ScorePoint | null;
   /** latest − nadir. */
   rise: number | null;
-  /** Rise ≥ the clinically important change (5 points, Löwe 2004). */
+  /** Rise ≥ the clinically important change (src/clinical PHQ9.importantChange: 5 points, Löwe 2004). */
   importantWorsening: boolean;
   administrations: number;
 }
@@ -40,7 +39,6 @@ export interface LabReading {
 export interface Findings {
   chart: ChartData;
   relapse?: RelapseResponse;
-  biomarker?: BiomarkerResponse;
   safety: SafetySignals;
   phq9: Phq9Reading | null;
   now: Date;
@@ -52,8 +50,7 @@ export function evaluate(chart: ChartData, now: Date): Findings {
   // buildEngineRequests only emits contract-shaped requests (test/fhir/requests.test.ts checks them
   // against the contract); re-parsing cost 3.5 ms on the five-year chart.
   const relapse = requests.relapse ? runEngine('relapse', requests.relapse, { now }) : undefined;
-  const biomarker = requests.biomarker ? runEngine('biomarker', requests.biomarker, { now }) : undefined;
-  return { chart, relapse, biomarker, safety: safetySignals(chart, biomarker), phq9: readPhq9(chart), now };
+  return { chart, relapse, safety: safetySignals(chart), phq9: readPhq9(chart), now };
 }
 
 function readPhq9(chart: ChartData): Phq9Reading | null {
@@ -74,7 +71,7 @@ function readPhq9(chart: ChartData): Phq9Reading | null {
     latest,
     nadir: point(nadir),
     rise,
-    importantWorsening: rise >= MEASURE_PARAMS.instruments.phq9.importantChange,
+    importantWorsening: rise >= importantChangeOf(PHQ9, PHQ9.maxScore),
     administrations: pts.length,
   };
 }

@@ -1,20 +1,51 @@
 // order-select card rules: for each selected draft order of an antidepressant, lithium or an
 // antipsychotic, what matters for that order from the chart; suggestions only where a monitoring
-// guideline supports them (NICE CG185 for lithium, clozapine labeling for ANC).
+// guideline supports them (NICE CG185 for lithium, clozapine label for ANC). Drugs, classes, limits
+// and monitoring texts are src/clinical's.
 import { randomUUID } from 'node:crypto';
-import { ingredientFor, LOINC, RXNORM } from '../fhir/terminology.ts';
+import {
+  type Analyte,
+  analyteForName,
+  clozapineAncAction,
+  criticalOf,
+  LOINC,
+  type Psychotropic,
+  psychotropicOf,
+  RXNORM,
+  referenceFlagOf,
+  toCanonical,
+} from '../clinical/index.ts';
 import { type Draft, day, num } from './cards.ts';
 import { type Findings, type LabReading, latestLab } from './evaluate.ts';
-import { CDS_PARAMS as P, CLOZAPINE_RXNORM, PSYCHOTROPIC_CLASS, type PsychotropicClass } from './params.ts';
+import { CDS_PARAMS as P } from './params.ts';
 import { sources } from './patient-view-rules.ts';
 import { type Card, type Indicator, type OrderSelectContext, SUMMARY_MAX } from './schemas.ts';
 
+export type OrderGroup = 'antidepressant' | 'lithium' | 'antipsychotic';
+
 export interface SelectedOrder {
   ref: string;
-  rxnorm: string;
-  name: string;
-  cls: PsychotropicClass;
+  drug: Psychotropic;
+  group: OrderGroup;
 }
+
+const ANTIDEPRESSANT_CLASSES = new Set(['ssri', 'snri', 'tricyclic', 'maoi', 'other antidepressant']);
+
+/** The order groups this service covers: antidepressants, lithium, antipsychotics (src/clinical classes). */
+function groupOf(drug: Psychotropic): OrderGroup | undefined {
+  if (drug.key === 'lithium') return 'lithium';
+  if (drug.class === 'antipsychotic') return 'antipsychotic';
+  return ANTIDEPRESSANT_CLASSES.has(drug.class) ? 'antidepressant' : undefined;
+}
+
+const analyte = (name: string): Analyte => {
+  const a = analyteForName(name);
+  if (!a) throw new Error(`src/clinical has no analyte ${name}`);
+  return a;
+};
+const LITHIUM = analyte('Lithium');
+const EGFR = analyte('eGFR');
+const ANC = analyte('ANC');
 
 interface Coded {
   coding?: Array<{ system?: string; code?: string; display?: string }>;
@@ -37,9 +68,9 @@ export function selectedPsychotropics(context: OrderSelectContext): SelectedOrde
     const codings = concepts.flatMap((c) => c.coding ?? []);
     const codes = [...codings.filter((c) => c.system === RXNORM), ...codings].flatMap((c) => (c.code ? [c.code] : []));
     const texts = [...concepts.map((c) => c.text), ...codings.map((c) => c.display), r.medicationReference?.display].filter((t): t is string => !!t);
-    const ingredient = ingredientFor(codes, texts);
-    const cls = ingredient ? PSYCHOTROPIC_CLASS[ingredient.rxnorm] : undefined;
-    if (ingredient && cls) out.push({ ref, rxnorm: ingredient.rxnorm, name: ingredient.name, cls });
+    const drug = psychotropicOf(codes, texts);
+    const group = drug ? groupOf(drug) : undefined;
+    if (drug && group) out.push({ ref, drug, group });
   }
   return out;
 }
@@ -55,11 +86,11 @@ const RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
 
 export function orderCard(order: SelectedOrder, f: Findings, patientId: string): Draft {
   const parts: Part[] = [moodPart(order, f)];
-  if (order.cls === 'lithium') parts.push(lithiumPart(f, patientId));
-  if (order.rxnorm === CLOZAPINE_RXNORM) parts.push(ancPart(f, patientId));
+  if (order.group === 'lithium') parts.push(lithiumPart(order, f, patientId));
+  if (order.drug.key === 'clozapine') parts.push(ancPart(order, f, patientId));
   const indicator = parts.reduce<Indicator>((w, p) => (RANK[p.indicator] > RANK[w] ? p.indicator : w), 'info');
   // Most urgent part first; the others only while the summary stays whole (the detail has them all).
-  let summary = `${order.name} ordered`;
+  let summary = `${order.drug.name} ordered`;
   for (const [i, p] of [...parts].sort((a, b) => RANK[b.indicator] - RANK[a.indicator]).entries()) {
     const next = `${summary}${i === 0 ? ': ' : '; '}${p.headline}`;
     if (i > 0 && next.length > SUMMARY_MAX - 1) break;
@@ -69,7 +100,7 @@ export function orderCard(order: SelectedOrder, f: Findings, patientId: string):
   return {
     indicator,
     topic: 'psychotropic-order',
-    focus: order.cls === 'lithium' || order.rxnorm === CLOZAPINE_RXNORM ? 'labs' : 'phq9',
+    focus: parts.length > 1 ? 'labs' : 'phq9',
     summary,
     detail: parts.flatMap((p) => p.detail).join('\n\n'),
     ...(suggestions.length ? { suggestions } : {}),
@@ -95,7 +126,11 @@ function moodPart(order: SelectedOrder, f: Findings): Part {
     if (p.importantWorsening) indicator = 'warning';
   } else {
     headline = 'no PHQ-9 charted';
-    detail.push(`No PHQ-9 is charted: a baseline score before starting ${order.name} lets response be measured (measurement-based care).`);
+    detail.push(`No PHQ-9 is charted: a baseline score before starting ${order.drug.name} lets response be measured (measurement-based care).`);
+  }
+  const earlier = f.safety.earlierItem9;
+  if (earlier) {
+    detail.push(`An earlier PHQ-9 item 9 was positive ("${earlier.answerText}" on ${day(earlier.at)}); the latest answer is "Not at all". ${sources([earlier.sourceRef])}`);
   }
   if (s) {
     indicator = 'critical';
@@ -110,60 +145,61 @@ function moodPart(order: SelectedOrder, f: Findings): Part {
 }
 
 /** Lithium level, eGFR and creatinine with their age (NICE CG185: level 3-monthly, renal 6-monthly). */
-function lithiumPart(f: Findings, patientId: string): Part {
-  const level = latestLab(f.chart, 'Lithium');
-  const egfr = latestLab(f.chart, 'eGFR');
+function lithiumPart(order: SelectedOrder, f: Findings, patientId: string): Part {
+  const level = latestLab(f.chart, LITHIUM.name);
+  const egfr = latestLab(f.chart, EGFR.name);
   const creat = latestLab(f.chart, 'Creatinine');
-  const critical = f.safety.criticalLabs.some((l) => l.sourceRef !== undefined && l.sourceRef === level?.sourceRef);
-  const levelAge = ageDays(level, f.now);
-  const renalAge = Math.min(ageDays(egfr, f.now), ageDays(creat, f.now));
-  const egfrLow = typeof egfr?.value === 'number' && egfr.value < P.lithiumEgfrBelow;
-  const levelOff = level?.flag === 'high' || level?.flag === 'low' || level?.flag === 'critical';
-  const renalStale = renalAge > P.renalMaxAgeDays;
-  const levelStale = levelAge > P.lithiumLevelMaxAgeDays;
-  const onLithium = f.chart.prescriptions.some((rx) => rx.rxnorm === '6448' && ['active', 'on-hold'].includes(rx.status) && !rx.stoppedAt);
+  const critical = f.safety.criticalLabs.some((l) => l.analyte === LITHIUM.key && l.sourceRef === level?.sourceRef);
+  const levelFlag = level ? flagOf(LITHIUM, level) : null;
+  const egfrLow = egfr ? flagOf(EGFR, egfr) === 'low' : false;
+  const renalStale = Math.min(ageDays(egfr, f.now), ageDays(creat, f.now)) > P.renalMaxAgeDays;
+  const levelStale = ageDays(level, f.now) > P.lithiumLevelMaxAgeDays;
+  const onLithium = f.chart.prescriptions.some((rx) => rx.rxnorm === order.drug.rxnorm && ['active', 'on-hold'].includes(rx.status) && !rx.stoppedAt);
 
+  const levelOff = levelFlag === 'high' || levelFlag === 'low';
   const indicator: Indicator = critical ? 'critical' : levelOff || egfrLow || renalStale || (onLithium && levelStale) ? 'warning' : 'info';
-  const bits = [
+  const headline = [
     level ? `lithium ${labValue(level)} on ${day(level.at)}${critical ? ' (toxic range)' : ''}` : 'no lithium level',
     egfr ? `eGFR ${labValue(egfr)}` : creat ? `creatinine ${labValue(creat)}` : 'no renal function',
-  ];
+  ].join(', ');
   const detail = [
     [
-      `- **Lithium level**: ${level ? `${labValue(level)} on ${day(level.at)}${level.flag && level.flag !== 'normal' ? ` (flagged ${level.flag})` : ''}` : 'none charted'}`,
-      `- **eGFR**: ${egfr ? `${labValue(egfr)} on ${day(egfr.at)}${egfrLow ? ` — below ${P.lithiumEgfrBelow}: lithium clearance is reduced` : ''}` : 'none charted'}`,
+      `- **Lithium level**: ${level ? `${labValue(level)} on ${day(level.at)}${levelFlag && levelFlag !== 'normal' ? ` (${critical ? 'toxic range' : levelFlag})` : ''}` : 'none charted'}`,
+      `- **eGFR**: ${egfr ? `${labValue(egfr)} on ${day(egfr.at)}${egfrLow ? ` — below ${EGFR.reference.low} (${EGFR.reference.source}): lithium clearance is reduced` : ''}` : 'none charted'}`,
       `- **Creatinine**: ${creat ? `${labValue(creat)} on ${day(creat.at)}` : 'none charted'}`,
     ].join('\n'),
-    'NICE CG185: serum lithium every 3 months in the first year, renal function every 6 months, both before starting.',
+    `${order.drug.name}: ${order.drug.monitoring ?? 'monitoring per its label.'}`,
     sources([level?.sourceRef, egfr?.sourceRef, creat?.sourceRef]),
   ];
   const suggestions: NonNullable<Card['suggestions']> = [];
   if (renalStale) suggestions.push(labOrder('Order serum creatinine (renal function)', '2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', patientId));
-  if (onLithium && levelStale) suggestions.push(labOrder('Order serum lithium level', '14334-7', 'Lithium [Moles/volume] in Serum or Plasma', patientId));
-  return { indicator, headline: bits.join(', '), detail, ...(suggestions.length ? { suggestions } : {}) };
+  if (onLithium && levelStale) suggestions.push(labOrder('Order serum lithium level', LITHIUM.loinc[0]!, 'Lithium [Moles/volume] in Serum or Plasma', patientId));
+  return { indicator, headline, detail, ...(suggestions.length ? { suggestions } : {}) };
 }
 
-/** ANC for clozapine (labeling ANC table: <0.5 severe, 0.5–0.99 moderate → interrupt; weekly at start). */
-function ancPart(f: Findings, patientId: string): Part {
-  const anc = latestLab(f.chart, 'ANC');
-  const value = anc ? ancIn1e9PerL(anc) : null;
+/** ANC for clozapine: src/clinical's ANC limits and the clozapine label's action for the value. */
+function ancPart(order: SelectedOrder, f: Findings, patientId: string): Part {
+  const anc = latestLab(f.chart, ANC.name);
+  const value = anc && typeof anc.value === 'number' ? (toCanonical(ANC, anc.value, anc.unit)?.value ?? null) : null;
   const stale = ageDays(anc, f.now) > P.ancMaxAgeDays;
-  let indicator: Indicator = 'info';
-  let band = 'normal range';
-  if (value !== null) {
-    if (value < P.ancSevere) [indicator, band] = ['critical', 'severe neutropenia — clozapine must be interrupted'];
-    else if (value < P.ancModerate) [indicator, band] = ['critical', 'moderate neutropenia — clozapine must be interrupted'];
-    else if (value < P.ancMild) [indicator, band] = ['warning', 'mild neutropenia — monitor three times a week'];
-  }
-  if (indicator === 'info' && (value === null || stale)) indicator = 'warning';
-  const headline = anc ? `ANC ${labValue(anc)} on ${day(anc.at)}${value !== null && value < P.ancMild ? ` (${band.split(' —')[0]})` : ''}` : 'no ANC charted';
+  const critical = value !== null && criticalOf(ANC, value) !== null;
+  const low = value !== null && referenceFlagOf(ANC, value) === 'low';
+  const indicator: Indicator = critical ? 'critical' : low || value === null || stale ? 'warning' : 'info';
+  const action = value !== null ? clozapineAncAction(value) : null;
+  const headline = anc ? `ANC ${labValue(anc)} on ${day(anc.at)}${low && action ? ` (${action.split(':')[0]})` : ''}` : 'no ANC charted';
   const detail = [
-    `- **ANC**: ${anc ? `${labValue(anc)} on ${day(anc.at)} — ${value === null ? 'not numeric' : band}${stale ? `; older than ${P.ancMaxAgeDays} days` : ''}` : 'none charted'}`,
-    'Clozapine labeling: baseline ANC ≥1.5 ×10⁹/L before starting, then weekly for 6 months.',
+    `- **ANC**: ${anc ? `${labValue(anc)} on ${day(anc.at)} — ${action ?? 'value or unit not readable'}${stale ? `; older than ${P.ancMaxAgeDays} days` : ''}` : 'none charted'}`,
+    `${order.drug.name}: ${order.drug.monitoring ?? 'ANC monitoring per its label.'}`,
     sources([anc?.sourceRef]),
   ];
-  const suggestions = value === null || stale ? [labOrder('Order absolute neutrophil count (ANC)', '751-8', 'Neutrophils [#/volume] in Blood by Automated count', patientId)] : [];
+  const suggestions = value === null || stale ? [labOrder('Order absolute neutrophil count (ANC)', ANC.loinc[0]!, 'Neutrophils [#/volume] in Blood by Automated count', patientId)] : [];
   return { indicator, headline, detail, ...(suggestions.length ? { suggestions } : {}) };
+}
+
+function flagOf(a: Analyte, l: LabReading): 'high' | 'low' | 'normal' | null {
+  if (typeof l.value !== 'number') return null;
+  const c = toCanonical(a, l.value, l.unit);
+  return c ? referenceFlagOf(a, c.value) : null;
 }
 
 function labValue(l: LabReading): string {
@@ -173,13 +209,6 @@ function labValue(l: LabReading): string {
 function ageDays(l: LabReading | null, now: Date): number {
   if (!l?.at) return Number.POSITIVE_INFINITY;
   return (now.getTime() - Date.parse(l.at)) / 86_400_000;
-}
-
-/** ANC in ×10⁹/L (= 10*3/uL); per-µL counts are divided by 1000. */
-function ancIn1e9PerL(l: LabReading): number | null {
-  if (typeof l.value !== 'number') return null;
-  const unit = (l.unit ?? '').toLowerCase().replace(/\s+/g, '').replace(/µ|μ/g, 'u');
-  return /^(cells)?\/ul$|^\/mm3$/.test(unit) ? l.value / 1000 : l.value;
 }
 
 /** A draft lab order (ServiceRequest) the clinician may accept. */

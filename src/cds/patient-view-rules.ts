@@ -1,40 +1,40 @@
 // patient-view card rules: what is worth interrupting a chart-open for. Each rule reads Findings
 // (engine output + safety signals + PHQ-9 reading) and returns at most one draft card.
+import { ITEM9, SAME_DAY_ASSESSMENT } from '../clinical/index.ts';
 import { type Draft, day, num } from './cards.ts';
 import type { Findings } from './evaluate.ts';
 
-const ITEM9_QUESTION = 'thoughts that you would be better off dead, or of hurting yourself in some way';
-
-/** PHQ-9 item 9 > 0 → critical. Any positive answer needs same-day risk assessment (Kroenke 2001; PHQ-9 instructions). */
+/** The latest PHQ-9 item 9 answer > 0, in any form or status → critical (src/clinical safety path). */
 export function item9Rule(f: Findings): Draft | null {
   const s = f.safety.item9;
   if (!s) return null;
+  const status = s.status ? ` (charted as ${s.status})` : '';
   return {
     indicator: 'critical',
     topic: 'phq9-item9',
     focus: 'item9',
     summary: `PHQ-9 item 9 positive: "${s.answerText}" (${num(s.answer)} of 3) on ${day(s.at)} — assess suicide risk today`,
     detail: [
-      `The patient answered **PHQ-9 item 9** ("${ITEM9_QUESTION}") with **"${s.answerText}"** (${num(s.answer)} of 3) on ${day(s.at)}.`,
-      'Any answer above "Not at all" calls for a same-day suicide risk assessment (PHQ-9 instructions, Kroenke 2001).',
+      `The patient answered **PHQ-9 item 9** ("${ITEM9.question}") with **"${s.answerText}"** (${num(s.answer)} of 3) on ${day(s.at)}${status}.`,
+      `Any answer above "Not at all" calls for a ${SAME_DAY_ASSESSMENT}.`,
       sources([s.sourceRef]),
     ].join('\n\n'),
   };
 }
 
-/** A lab value in its critical range (lithium toxicity, severe hyponatremia, …) → critical. */
+/** A latest lab value past its critical limit (src/clinical: lithium > 1.5 mmol/L, ANC < 1.0, …) → critical. */
 export function criticalLabRule(f: Findings): Draft | null {
   const labs = f.safety.criticalLabs;
   const first = labs[0];
   if (!first) return null;
-  const value = (l: (typeof labs)[number]) => `${l.value === null ? 'no value' : num(l.value)}${l.unit ? ` ${l.unit}` : ''}`;
+  const value = (l: (typeof labs)[number]) => `${l.value === null ? 'non-numeric value' : num(l.value)}${l.unit ? ` ${l.unit}` : ''}`;
   const more = labs.length > 1 ? ` (+${labs.length - 1} more)` : '';
   return {
     indicator: 'critical',
     topic: 'critical-lab',
     focus: 'labs',
-    summary: `Critical lab: ${first.label} ${value(first)} on ${day(first.at)}${more} — review today`,
-    detail: labs.map((l) => `- **${l.label} ${value(l)}** on ${day(l.at)}: ${l.why}${l.sourceRef ? ` (source: ${l.sourceRef})` : ''}`).join('\n'),
+    summary: `Critical lab: ${first.label} ${value(first)} on ${day(first.at)} (${first.limit})${more} — act on it today`,
+    detail: labs.map((l) => `- ${l.message} (${l.source}${l.sourceRef ? `; from the chart: ${l.sourceRef}` : ''})`).join('\n'),
   };
 }
 

@@ -90,6 +90,22 @@ describe('patient-view card rules (one row per rule)', () => {
     expect(c?.summary).toContain('"Nearly every day" (3 of 3)');
   });
 
+  it('item 9 in an in-progress (incomplete) QuestionnaireResponse → critical, saying how it was charted', async () => {
+    const qr = { ...phq9Qr('qr-ip', [1, 1, 0, 0, 0, 0, 0, 0, 1], daysAgo(1)), status: 'in-progress' };
+    qr.item = [{ linkId: 'phq9', item: [{ linkId: '/44249-1/44260-8', answer: [{ valueCoding: { system: 'http://loinc.org', code: 'LA6569-3' } }] }] }];
+    const [c] = await pv([qr]);
+    expect(c?.indicator).toBe('critical');
+    expect(c?.summary).toContain('"Several days" (1 of 3)');
+    expect(c?.detail).toContain('charted as in-progress');
+  });
+
+  it('item 9 charted alone as an Observation 44260-8 (no total) → critical', async () => {
+    const obs = { resourceType: 'Observation', id: 'i9', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '44260-8' }] }, subject: { reference: 'Patient/p1' }, effectiveDateTime: daysAgo(2), valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: 'LA6571-9' }] } };
+    const [c] = await pv([obs]);
+    expect(c?.indicator).toBe('critical');
+    expect(c?.summary).toContain('"Nearly every day" (3 of 3)');
+  });
+
   it('item 9 positive before but answered 0 at the latest administration → no card', async () => {
     expect(await pv([phq9Panel('old', [1, 1, 0, 0, 0, 0, 0, 0, 2], daysAgo(60)), phq9Panel('new', [1, 0, 0, 0, 0, 0, 0, 0, 0], daysAgo(5))])).toEqual([]);
   });
@@ -99,6 +115,12 @@ describe('patient-view card rules (one row per rule)', () => {
     expect(c?.indicator).toBe('critical');
     expect(c?.summary).toMatch(/^Critical lab: Lithium level 1\.9 mmol\/L on \d{4}-\d{2}-\d{2}/);
     expect(c?.detail).toContain('Observation/li');
+  });
+
+  it('ANC below 1.0 ×10³/µL → critical lab card', async () => {
+    const [c] = await pv([lab('anc', '751-8', 0.8, '10*3/uL', daysAgo(1))]);
+    expect(c?.indicator).toBe('critical');
+    expect(c?.summary).toMatch(/^Critical lab: Absolute neutrophil count 0\.8/);
   });
 
   it('elevated relapse risk with a rising PHQ-9 → one warning with both', async () => {

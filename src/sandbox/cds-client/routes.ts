@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import type { Card } from '../../cds/schemas.ts';
-import { RX_INGREDIENTS, RXNORM } from '../../fhir/terminology.ts';
+import { psychotropicByCode, RXNORM } from '../../clinical/index.ts';
 import { errorPage, type PatientSummary } from '../pages.ts';
 import type { TokenStore } from '../tokens.ts';
 import { CdsClient, type PrefetchMode, type ServiceCall } from './client.ts';
@@ -13,7 +13,7 @@ import { CdsClientSigner } from './signer.ts';
 export const JWKS_PATH = '/cds-client/jwks.json';
 /** Drugs offered in the page's order-entry box (RxNorm ingredients). */
 const ORDER_CODES = ['36437', '321988', '6448', '2626', '51272', '89013'];
-const ORDER_CHOICES: OrderChoice[] = ORDER_CODES.map((rxnorm) => ({ rxnorm, name: RX_INGREDIENTS[rxnorm]! }));
+const ORDER_CHOICES: OrderChoice[] = ORDER_CODES.map((rxnorm) => ({ rxnorm, name: psychotropicByCode(rxnorm)?.name ?? rxnorm }));
 
 export interface CdsClientRouteDeps {
   patients: () => PatientSummary[];
