@@ -91,8 +91,12 @@ describe('patient-view card rules (one row per rule)', () => {
   });
 
   it('item 9 in an in-progress (incomplete) QuestionnaireResponse → critical, saying how it was charted', async () => {
-    const qr = { ...phq9Qr('qr-ip', [1, 1, 0, 0, 0, 0, 0, 0, 1], daysAgo(1)), status: 'in-progress' };
-    qr.item = [{ linkId: 'phq9', item: [{ linkId: '/44249-1/44260-8', answer: [{ valueCoding: { system: 'http://loinc.org', code: 'LA6569-3' } }] }] }];
+    // Only item 9 answered so far: no total, not completed.
+    const qr: Json = {
+      ...phq9Qr('qr-ip', [1, 1, 0, 0, 0, 0, 0, 0, 1], daysAgo(1)),
+      status: 'in-progress',
+      item: [{ linkId: 'phq9', item: [{ linkId: '/44249-1/44260-8', answer: [{ valueCoding: { system: 'http://loinc.org', code: 'LA6569-3' } }] }] }],
+    };
     const [c] = await pv([qr]);
     expect(c?.indicator).toBe('critical');
     expect(c?.summary).toContain('"Several days" (1 of 3)');
