@@ -46,6 +46,8 @@ const analyte = (name: string): Analyte => {
 const LITHIUM = analyte('Lithium');
 const EGFR = analyte('eGFR');
 const ANC = analyte('ANC');
+const CREATININE = analyte('Creatinine');
+const SODIUM = analyte('Sodium');
 
 interface Coded {
   coding?: Array<{ system?: string; code?: string; display?: string }>;
@@ -89,9 +91,10 @@ export function orderCard(order: SelectedOrder, f: Findings, patientId: string):
   if (order.group === 'lithium') parts.push(lithiumPart(order, f, patientId));
   if (order.drug.key === 'clozapine') parts.push(ancPart(order, f, patientId));
   const indicator = parts.reduce<Indicator>((w, p) => (RANK[p.indicator] > RANK[w] ? p.indicator : w), 'info');
-  // Most urgent part first; the others only while the summary stays whole (the detail has them all).
+  // Most urgent part first; in the summary the others only while it stays whole (the detail has them all).
+  const ranked = [...parts].sort((a, b) => RANK[b.indicator] - RANK[a.indicator]);
   let summary = `${order.drug.name} ordered`;
-  for (const [i, p] of [...parts].sort((a, b) => RANK[b.indicator] - RANK[a.indicator]).entries()) {
+  for (const [i, p] of ranked.entries()) {
     const next = `${summary}${i === 0 ? ': ' : '; '}${p.headline}`;
     if (i > 0 && next.length > SUMMARY_MAX - 1) break;
     summary = next;
@@ -102,7 +105,7 @@ export function orderCard(order: SelectedOrder, f: Findings, patientId: string):
     topic: 'psychotropic-order',
     focus: parts.length > 1 ? 'labs' : 'phq9',
     summary,
-    detail: parts.flatMap((p) => p.detail).join('\n\n'),
+    detail: ranked.flatMap((p) => p.detail).join('\n\n'),
     ...(suggestions.length ? { suggestions } : {}),
   };
 }
@@ -148,28 +151,34 @@ function moodPart(order: SelectedOrder, f: Findings): Part {
 function lithiumPart(order: SelectedOrder, f: Findings, patientId: string): Part {
   const level = latestLab(f.chart, LITHIUM.name);
   const egfr = latestLab(f.chart, EGFR.name);
-  const creat = latestLab(f.chart, 'Creatinine');
+  const creat = latestLab(f.chart, CREATININE.name);
+  const sodium = latestLab(f.chart, SODIUM.name);
   const critical = f.safety.criticalLabs.some((l) => l.analyte === LITHIUM.key && l.sourceRef === level?.sourceRef);
   const levelFlag = level ? flagOf(LITHIUM, level) : null;
   const egfrLow = egfr ? flagOf(EGFR, egfr) === 'low' : false;
+  const creatHigh = creat ? flagOf(CREATININE, creat) === 'high' : false;
+  const sodiumFlag = sodium ? flagOf(SODIUM, sodium) : null;
   const renalStale = Math.min(ageDays(egfr, f.now), ageDays(creat, f.now)) > P.renalMaxAgeDays;
   const levelStale = ageDays(level, f.now) > P.lithiumLevelMaxAgeDays;
   const onLithium = f.chart.prescriptions.some((rx) => rx.rxnorm === order.drug.rxnorm && ['active', 'on-hold'].includes(rx.status) && !rx.stoppedAt);
 
   const levelOff = levelFlag === 'high' || levelFlag === 'low';
-  const indicator: Indicator = critical ? 'critical' : levelOff || egfrLow || renalStale || (onLithium && levelStale) ? 'warning' : 'info';
+  const renalDown = egfrLow || creatHigh;
+  const indicator: Indicator =
+    critical ? 'critical' : levelOff || renalDown || sodiumFlag === 'low' || renalStale || (onLithium && levelStale) ? 'warning' : 'info';
   const headline = [
     level ? `lithium ${labValue(level)} on ${day(level.at)}${critical ? ' (toxic range)' : ''}` : 'no lithium level',
-    egfr ? `eGFR ${labValue(egfr)}` : creat ? `creatinine ${labValue(creat)}` : 'no renal function',
+    egfr ? `eGFR ${labValue(egfr)}` : creat ? `creatinine ${labValue(creat)}${creatHigh ? ' (high)' : ''}` : 'no renal function',
   ].join(', ');
   const detail = [
     [
       `- **Lithium level**: ${level ? `${labValue(level)} on ${day(level.at)}${levelFlag && levelFlag !== 'normal' ? ` (${critical ? 'toxic range' : levelFlag})` : ''}` : 'none charted'}`,
       `- **eGFR**: ${egfr ? `${labValue(egfr)} on ${day(egfr.at)}${egfrLow ? ` — below ${EGFR.reference.low} (${EGFR.reference.source}): lithium clearance is reduced` : ''}` : 'none charted'}`,
-      `- **Creatinine**: ${creat ? `${labValue(creat)} on ${day(creat.at)}` : 'none charted'}`,
+      `- **Creatinine**: ${creat ? `${labValue(creat)} on ${day(creat.at)}${creatHigh ? ' — above the reference range: lithium clearance may be reduced' : ''}` : 'none charted'}`,
+      `- **Sodium**: ${sodium ? `${labValue(sodium)} on ${day(sodium.at)}${sodiumFlag === 'low' ? ' — low: hyponatremia raises lithium levels' : sodiumFlag === 'high' ? ' — high' : ''}` : 'none charted'}`,
     ].join('\n'),
     `${order.drug.name}: ${order.drug.monitoring ?? 'monitoring per its label.'}`,
-    sources([level?.sourceRef, egfr?.sourceRef, creat?.sourceRef]),
+    sources([level?.sourceRef, egfr?.sourceRef, creat?.sourceRef, sodium?.sourceRef]),
   ];
   const suggestions: NonNullable<Card['suggestions']> = [];
   if (renalStale) suggestions.push(labOrder('Order serum creatinine (renal function)', '2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', patientId));

@@ -66,8 +66,8 @@ export function relapseRule(f: Findings): Draft | null {
     const factors = r.factors.filter((x) => x.available && x.points > 0).map((x) => `- ${x.label}: ${num(x.points)} of ${num(x.maxPoints)} points — ${x.detail}`);
     if (factors.length) lines.push(factors.join('\n'));
     lines.push(`Suggested: ${r.recommendation}`);
-    const missing = r.intelligence.dataQuality.missingInputs;
-    if (missing.length) lines.push(`Not charted (lowers confidence): ${missing.join(', ')}.`);
+    const unscored = r.factors.filter((x) => !x.available).map((x) => x.label);
+    if (unscored.length) lines.push(`Not scored, no data charted (lowers confidence): ${unscored.join(', ')}.`);
   }
   lines.push(sources([p?.nadir?.sourceRef, p?.latest.sourceRef]));
   return { indicator: 'warning', topic: 'relapse-risk', focus: 'relapse', summary, detail: lines.join('\n\n') };

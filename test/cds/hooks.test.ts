@@ -180,6 +180,10 @@ describe('order-select card rules (one row per rule)', () => {
     expect(c?.indicator).toBe('critical');
     expect(c?.summary).toContain('lithium 1.9 mmol/L');
     expect(c?.summary).toContain('toxic range');
+    expect(c?.detail).toContain('Sodium**: 129 mmol/L');
+    expect(c?.detail).toContain('hyponatremia raises lithium levels');
+    // The most urgent part (the lithium level) leads the detail, before the PHQ-9.
+    expect(c!.detail!.indexOf('Lithium level')).toBeLessThan(c!.detail!.indexOf('PHQ-9'));
     expect(c?.selectionBehavior).toBe('any');
     expect(c?.suggestions?.map((x) => x.label)).toEqual(['Order serum creatinine (renal function)']);
     const resource = c?.suggestions?.[0]?.actions?.[0]?.resource as unknown as Json & { code: { coding: Array<{ code: string }> } };

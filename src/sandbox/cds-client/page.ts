@@ -69,7 +69,10 @@ export function chartPage(input: PageInput): string {
   const order = input.orderSelect
     ? `<h3>Decision support for ${escapeHtml(input.orderSelect.order.name)}</h3>${renderCalls(input.orderSelect.calls, input, 'order-select')}`
     : '';
-  const choices = input.orderChoices.map((o) => `<option value="${escapeHtml(o.rxnorm)}">${escapeHtml(o.name)}</option>`).join('');
+  const drafted = input.orderSelect?.order.rxnorm;
+  const choices = input.orderChoices
+    .map((o) => `<option value="${escapeHtml(o.rxnorm)}"${o.rxnorm === drafted ? ' selected' : ''}>${escapeHtml(o.name)}</option>`)
+    .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(p.name)} — sandbox EHR</title>
 <style>${STYLE}</style></head><body>
 <header class="banner" aria-label="Patient banner"><h1>${escapeHtml(p.name)}</h1>
