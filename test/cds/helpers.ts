@@ -132,6 +132,7 @@ export function draftOrder(id: string, coding: { code?: string; display?: string
 
 export interface CdsStack {
   url: string;
+  /** The real sandbox; absent with `{ sandbox: false }` (then the FHIR base is a placeholder). */
   sandbox: SandboxHandle;
   issuer: TestIssuer;
   logs: { text(): string; lines: string[] };
@@ -142,14 +143,17 @@ export interface CdsStack {
 }
 
 /** App server (CDS on, trusting the test issuer and the sandbox) + a real sandbox as the FHIR server. */
-export async function startCdsStack(opts: { now?: Date } = {}): Promise<CdsStack> {
+export async function startCdsStack(opts: { now?: Date; sandbox?: boolean } = {}): Promise<CdsStack> {
   const issuer = await testIssuer();
   // The sandbox's CDS client must know the server's URL before it starts: reserve the port first.
   const probe = await listen(() => undefined);
   const port = Number(new URL(probe.url).port);
   await probe.close();
   const appUrl = `http://127.0.0.1:${port}`;
-  const sandbox = await startTestSandbox({ appLaunchUrl: appUrl, ...(opts.now ? { anchor: opts.now } : {}) });
+  const sandbox: SandboxHandle =
+    opts.sandbox === false
+      ? { url: 'http://127.0.0.1:9', fhirBase: 'http://127.0.0.1:9/fhir', startupMs: 0, close: async () => undefined }
+      : await startTestSandbox({ appLaunchUrl: appUrl, ...(opts.now ? { anchor: opts.now } : {}) });
   const server = await startTest(
     {
       port,

@@ -13,7 +13,8 @@ const body = () => patientViewBody('p1', { prefetch: prefetchOf([phq9Total('a', 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 beforeAll(async () => {
-  s = await startCdsStack();
+  // No FHIR reads here: the sandbox is not started (keeps the suite light on a shared machine).
+  s = await startCdsStack({ sandbox: false });
 });
 afterAll(() => s.close());
 
