@@ -69,6 +69,23 @@ describe('the sandbox CDS client', () => {
     }
   });
 
+  // Every sandbox story through the whole client → service path: what a clinician opening the chart sees.
+  it.each([
+    ['item9', ['phq9-item9']],
+    ['item9-observation', ['phq9-item9']],
+    ['item9-in-progress', ['phq9-item9']],
+    ['recurrence', ['phq9-item9', 'relapse-risk']],
+    ['lithium', ['critical-lab']],
+    ['clozapine', ['critical-lab']],
+    ['relapse', ['relapse-risk']],
+    ['maintenance', []], // an old positive item 9, latest answer 0: no interruption
+    ['improving', []],
+    ['sparse', []],
+  ])('chart of %s → cards %j', async (id, topics) => {
+    const { cards } = (await (await fetch(`${s.sandbox.url}/patient/${id}?format=json`)).json()) as { cards: Card[] };
+    expect(cards.map((c) => c.source.topic?.code)).toEqual(topics);
+  });
+
   it('a patient with nothing to flag gets no card', async () => {
     const { cards } = (await (await fetch(`${s.sandbox.url}/patient/improving?format=json`)).json()) as { cards: Card[] };
     expect(cards).toEqual([]);
