@@ -28,7 +28,7 @@ const READ_SCOPE = 'patient/Observation.rs patient/QuestionnaireResponse.rs pati
 
 beforeAll(async () => {
   s = await startCdsStack({ now: NOW });
-});
+}, 60_000); // starting a sandbox + server takes long on a loaded machine
 afterAll(() => s.close());
 
 async function cards(path: string, body: Json): Promise<Card[]> {

@@ -11,7 +11,7 @@ import { type CdsStack, startCdsStack } from './helpers.ts';
 let s: CdsStack;
 beforeAll(async () => {
   s = await startCdsStack();
-});
+}, 60_000); // starting a sandbox + server takes long on a loaded machine
 afterAll(() => s.close());
 
 const cdsLines = () => s.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'cds');

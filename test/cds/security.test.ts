@@ -15,7 +15,7 @@ const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
 beforeAll(async () => {
   // No FHIR reads here: the sandbox is not started (keeps the suite light on a shared machine).
   s = await startCdsStack({ sandbox: false });
-});
+}, 60_000); // starting a sandbox + server takes long on a loaded machine
 afterAll(() => s.close());
 
 async function expect401(token: string | null, path = PV): Promise<Response> {
