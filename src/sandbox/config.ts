@@ -35,6 +35,7 @@ const Env = z.object({
   SANDBOX_DEV_CLIENT: opt(flag),
   SANDBOX_BULK_TTL: opt(int(1, 7 * 86_400)),
   SANDBOX_BULK_DELAY_MS: opt(int(0, 600_000)),
+  SANDBOX_CDS_SERVICES: opt(z.string()),
 });
 
 export function loadSandboxConfig(env: NodeJS.ProcessEnv, args: readonly string[] = []): Readonly<SandboxOptions> {
@@ -68,5 +69,6 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv, args: readonly string[
     devKeyDir: e.SANDBOX_DEV_CLIENT === false ? false : (e.POPULATION_KEY_DIR ?? undefined),
     ...(e.SANDBOX_BULK_TTL ? { bulkTtlSeconds: e.SANDBOX_BULK_TTL } : {}),
     bulkStartDelayMs: e.SANDBOX_BULK_DELAY_MS ?? 0,
+    ...(e.SANDBOX_CDS_SERVICES ? { cdsServices: list(e.SANDBOX_CDS_SERVICES) } : {}),
   } satisfies SandboxOptions);
 }

@@ -1,6 +1,6 @@
 /**
  * CLI: `tsx src/sandbox/main.ts [--reset] [--consent]`. Environment: see config.ts and the README
- * (SANDBOX_PORT, SANDBOX_DATA, SANDBOX_PROFILE, SANDBOX_LATENCY_MS, …).
+ * (SANDBOX_PORT, SANDBOX_DATA, SANDBOX_PROFILE, SANDBOX_LATENCY_MS, SANDBOX_CDS_SERVICES, …).
  */
 import { loadSandboxConfig } from './config.ts';
 import { startSandbox } from './index.ts';

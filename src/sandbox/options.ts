@@ -62,6 +62,8 @@ export interface SandboxOptions {
   bulkTtlSeconds?: number;
   /** An export starts writing this many ms after its kick-off, as on a busy EHR (SANDBOX_BULK_DELAY_MS). */
   bulkStartDelayMs?: number;
+  /** Discovery URLs of the CDS services the patient page calls; default `${appLaunchUrl}/cds-services`. */
+  cdsServices?: string[];
 }
 
 type Optional = 'sandboxDataDir' | 'simulate' | 'tokenLifetimeSeconds' | 'refreshLifetimeSeconds' | 'epicFlowsheets' | 'log';
@@ -105,6 +107,7 @@ export function resolveOptions(o: SandboxOptions): ResolvedOptions {
     devKeyDir: o.devKeyDir ?? DEV_KEY_DIR,
     bulkTtlSeconds: o.bulkTtlSeconds ?? 3600,
     bulkStartDelayMs: o.bulkStartDelayMs ?? 0,
+    cdsServices: (o.cdsServices ?? [`${(o.appLaunchUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')}/cds-services`]).map((u) => u.replace(/\/+$/, '')),
   };
 }
 

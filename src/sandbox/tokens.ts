@@ -131,6 +131,11 @@ export class TokenStore {
     return { token, grant: full };
   }
 
+  /** Ends an access token at once (the CDS client's per-call fhirAuthorization). */
+  revokeAccess(token: string): void {
+    this.access.delete(token);
+  }
+
   /** Returns the grant, 'expired', or undefined for an unknown token. */
   lookupAccess(token: string): AccessGrant | 'expired' | undefined {
     const grant = this.access.get(token);

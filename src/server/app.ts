@@ -21,6 +21,7 @@ import {
   type RedisLike,
 } from './rate-limit.ts';
 import { buildCsp, HSTS, securityHeaders } from './security.ts';
+import { mountCds, type CdsMount } from './cds-routes.ts';
 import { StaticFiles } from './static.ts';
 
 export interface ServerDeps {
@@ -30,6 +31,8 @@ export interface ServerDeps {
   verifier?: TokenVerifier;
   /** fetch used for token checks (tests). */
   fetch?: typeof fetch;
+  /** Clock of the CDS card rules (tests). */
+  cdsNow?: () => Date;
 }
 
 export interface TidemarkInternals {
@@ -37,6 +40,8 @@ export interface TidemarkInternals {
   logger: Logger;
   backend: EngineBackend;
   verifier: TokenVerifier;
+  /** CDS Hooks service, client authentication and feedback log. */
+  cds: CdsMount;
   /** Releases the rate-limit store (Redis connection). */
   close(): Promise<void>;
 }
@@ -271,6 +276,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
   }
 
   const app = new Hono<Env>();
+  const cds = mountCds(app, { config, logger, limiter, baseHeaders, clientIp, overTls, fetch: deps.fetch, now: deps.cdsNow });
   app.all('*', async (c) => {
     const t0 = performance.now();
     const path = c.req.path;
@@ -304,7 +310,11 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
     logger,
     backend,
     verifier,
-    close: () => store.close(),
+    cds,
+    close: async () => {
+      await store.close();
+      await cds.close();
+    },
   };
   return Object.assign(app, { tidemark });
 }
@@ -327,7 +337,7 @@ function tooLarge(limit: number): ApiError {
 }
 
 /** Reads the body up to `limit` bytes (streamed count: Content-Length may be absent or wrong). */
-async function readBody(c: Context<Env>, limit: number): Promise<string> {
+export async function readBody(c: Context<Env>, limit: number): Promise<string> {
   const incoming = c.env?.incoming as IncomingMessage | undefined;
   if (incoming && typeof incoming.on === 'function') {
     return new Promise<string>((resolve, reject) => {

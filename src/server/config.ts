@@ -1,5 +1,6 @@
 // Server configuration: one typed object, loaded from the environment by `loadConfig`.
 import { z } from 'zod';
+import type { TrustedIssuer } from '../cds/client-auth.ts';
 
 export const ENGINE_TIMEOUT_HARD_MAX_MS = 30_000;
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -34,6 +35,14 @@ export interface ServerConfig {
   /** Timeout of one token check against a FHIR/auth server. */
   authTimeoutMs: number;
   logLevel: string;
+  /** Public base URL of this server as EHRs call it (JWT `aud` = base + endpoint path); unset → the bound address. */
+  cdsBaseUrl?: string;
+  /** CDS clients (EHRs) whose signed JWTs are accepted: issuer → JWKS URL (+ optional base URL they use in `aud`). */
+  cdsTrustedIssuers: TrustedIssuer[];
+  /** Budget for the FHIR reads of one hook call when prefetch is missing. */
+  cdsFhirTimeoutMs: number;
+  /** Hook calls per minute per trusted issuer. */
+  cdsRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +50,37 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_FRAME_ANCESTORS = ["'self'", 'http://127.0.0.1:8081', 'http://localhost:8081'];
+
+/** The local sandbox EHR as a CDS client: its issuer and the JWKS it publishes (src/sandbox/cds-client). */
+export function sandboxCdsIssuer(sandboxPort: number): TrustedIssuer {
+  const origin = `http://127.0.0.1:${sandboxPort}`;
+  return { iss: origin, jwksUrl: `${origin}/cds-client/jwks.json` };
+}
+
+const trustedIssuersJson = z.array(
+  z.strictObject({
+    iss: z.string().min(1),
+    jwks: z.url({ protocol: /^https?$/ }),
+    aud: z.url({ protocol: /^https?$/ }).optional(),
+  }),
+);
+
+/** CDS_TRUSTED_ISSUERS: a JSON array of {"iss","jwks","aud"?}; JWKS over https unless on loopback. */
+function trustedIssuers(raw: string): TrustedIssuer[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('CDS_TRUSTED_ISSUERS: not JSON (expected [{"iss":"…","jwks":"https://…"}])');
+  }
+  const r = trustedIssuersJson.safeParse(json);
+  if (!r.success) throw new ConfigError(`CDS_TRUSTED_ISSUERS: ${r.error.issues[0]?.path.join('.') ?? ''} ${r.error.issues[0]?.message ?? 'invalid'}`.trim());
+  return r.data.map((i) => {
+    const u = new URL(i.jwks);
+    if (u.protocol !== 'https:' && !isLoopback(u.hostname)) throw new ConfigError(`CDS_TRUSTED_ISSUERS: the JWKS of ${i.iss} must be https`);
+    return { iss: i.iss, jwksUrl: i.jwks, ...(i.aud ? { audBase: normalizeBaseUrl(i.aud) } : {}) };
+  });
+}
 
 /** Strip a trailing slash so "https://x/fhir/" and "https://x/fhir" compare equal. */
 export function normalizeBaseUrl(url: string): string {
@@ -103,6 +143,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     tokenCacheSize: 10_000,
     authTimeoutMs: 5_000,
     logLevel: 'info',
+    cdsTrustedIssuers: [sandboxCdsIssuer(8081)],
+    cdsFhirTimeoutMs: 8_000,
+    cdsRateLimitPerMinute: 6_000,
     ...overrides,
     ...(overrides.fhirServers ? { fhirServers: overrides.fhirServers.map(normalizeBaseUrl) } : {}),
     ...(overrides.engineTimeoutMs !== undefined
@@ -129,14 +172,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     }
   }
 
-  const frameAncestors = env.FRAME_ANCESTORS?.trim() ? list(env.FRAME_ANCESTORS) : DEFAULT_FRAME_ANCESTORS;
+  const frameAncestors = env.FRAME_ANCESTORS?.trim()
+    ? list(env.FRAME_ANCESTORS)
+    : ["'self'", `http://127.0.0.1:${sandboxPort}`, `http://localhost:${sandboxPort}`];
   for (const src of [...frameAncestors, ...list(env.CSP_CONNECT_SRC)]) {
     if (/[;,'"\s]/.test(src.replace(/^'(self|none)'$/, 'self'))) throw new ConfigError(`invalid CSP source: ${src}`);
   }
 
   const timeout = parseOr(intIn('ENGINE_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER), env.ENGINE_TIMEOUT_MS, 10_000);
+  const port = parseOr(intIn('PORT', 0, 65535), env.PORT, 8080);
+  const cdsBase = env.CDS_BASE_URL?.trim();
+  if (cdsBase) httpUrl('CDS_BASE_URL', cdsBase);
   return defaultConfig({
-    port: parseOr(intIn('PORT', 0, 65535), env.PORT, 8080),
+    port,
     host: env.HOST?.trim() || '127.0.0.1',
     fhirServers,
     engineUrl: engineUrl ? normalizeBaseUrl(engineUrl) : undefined,
@@ -156,5 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     trustProxy: bool(env.TRUST_PROXY),
     tokenCacheSize: parseOr(intIn('TOKEN_CACHE_SIZE', 1, 10_000_000), env.TOKEN_CACHE_SIZE, 10_000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    cdsBaseUrl: cdsBase ? normalizeBaseUrl(cdsBase) : port !== 0 ? `http://127.0.0.1:${port}` : undefined,
+    cdsTrustedIssuers: env.CDS_TRUSTED_ISSUERS?.trim() ? trustedIssuers(env.CDS_TRUSTED_ISSUERS) : [sandboxCdsIssuer(sandboxPort)],
+    cdsFhirTimeoutMs: parseOr(intIn('CDS_FHIR_TIMEOUT_MS', 100, 30_000), env.CDS_FHIR_TIMEOUT_MS, 8_000),
+    cdsRateLimitPerMinute: parseOr(intIn('CDS_RATE_LIMIT_PER_MINUTE', 1, 10_000_000), env.CDS_RATE_LIMIT_PER_MINUTE, 6_000),
   });
 }

@@ -33,6 +33,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   http.headersTimeout = 20_000;
   const addr = http.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  app.tidemark.cds.setBaseUrl(`http://${host}:${addr.port}`);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${addr.port}`,

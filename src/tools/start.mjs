@@ -4,6 +4,16 @@ import { spawn, spawnSync } from 'node:child_process';
 
 const env = { ...process.env };
 if (process.argv.includes('--reset')) env.SANDBOX_RESET = '1';
+const port = env.PORT ?? '8080';
+const sandboxPort = env.SANDBOX_PORT ?? '8081';
+
+// CDS Hooks with no configuration: the sandbox EHR calls the app server's services, and the app
+// server trusts the sandbox's JWT issuer and JWKS. Anything set explicitly wins (production sets
+// CDS_BASE_URL and CDS_TRUSTED_ISSUERS to its EHR's; see README "CDS Hooks").
+env.CDS_BASE_URL ??= env.APP_URL ?? `http://127.0.0.1:${port}`;
+env.SANDBOX_CDS_SERVICES ??= `${env.CDS_BASE_URL.replace(/\/+$/, '')}/cds-services`;
+const sandboxOrigin = `http://${env.SANDBOX_HOST ?? '127.0.0.1'}:${sandboxPort}`;
+env.CDS_TRUSTED_ISSUERS ??= JSON.stringify([{ iss: sandboxOrigin, jwks: `${sandboxOrigin}/cds-client/jwks.json` }]);
 
 const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit', env });
 if (build.status !== 0) process.exit(build.status ?? 1);
@@ -30,6 +40,7 @@ function stopAll(code) {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-const port = env.PORT ?? '8080';
-const sandboxPort = env.SANDBOX_PORT ?? '8081';
-console.log(`\nTidemark: app http://127.0.0.1:${port}/  ·  sandbox EHR http://127.0.0.1:${sandboxPort}/ (pick a patient to launch)\n`);
+console.log(
+  `\nTidemark: app http://127.0.0.1:${port}/  ·  sandbox EHR http://127.0.0.1:${sandboxPort}/ (pick a patient to launch)` +
+    `\n          chart with CDS Hooks cards: http://127.0.0.1:${sandboxPort}/patient/item9\n`,
+);
