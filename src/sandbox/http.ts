@@ -10,6 +10,7 @@ import type { PatientSummary } from './pages.ts';
 import { PRACTITIONER_ID } from './patients/index.ts';
 import { registerAuthRoutes } from './smart-auth.ts';
 import type { TokenStore } from './tokens.ts';
+import { createVoiceDouble } from './voice-double/index.ts';
 
 export interface AppDeps {
   repo: SandboxRepository;
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Hono {
     practitionerId: PRACTITIONER_ID,
   });
   registerFhirRoutes(app, { repo: deps.repo, router: new FhirRouter(), tokens: deps.tokens, origin: deps.origin, fhirBase });
+  app.route('/voice-double', createVoiceDouble().app); // TEST DOUBLE of the voice service (README: upstream voice mode)
   return app;
 }
 
