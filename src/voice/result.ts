@@ -38,7 +38,7 @@ export function describe(m: VoiceMeasures): string {
   return parts.join(' ');
 }
 
-export function useCaseResult(useCase: VoiceUseCase, m: VoiceMeasures): UseCaseResult {
+export function embeddedUseCaseResult(useCase: VoiceUseCase, m: VoiceMeasures): UseCaseResult {
   const vocal: VocalFeature[] = m.features;
   return {
     summary: {
@@ -54,7 +54,7 @@ export function useCaseResult(useCase: VoiceUseCase, m: VoiceMeasures): UseCaseR
   };
 }
 
-export function conditionResult(condition: VoiceCondition, m: VoiceMeasures): ConditionResult {
+export function embeddedConditionResult(condition: VoiceCondition, m: VoiceMeasures): ConditionResult {
   return {
     signal: { ...inconclusive(condition), recommended_action: 'inconclusive', description: { summary: describe(m), vocal_features: m.features } },
     audio_quality: m.quality,

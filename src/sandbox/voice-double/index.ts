@@ -10,7 +10,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { VOICE_CONDITIONS, VOICE_USE_CASES, type VoiceCondition, type VoiceJob, type VoiceLevel, type VoiceSignal, type VoiceUseCase } from '../../contract/voice.ts';
-import { analyzeAudio, AudioError, checkDuration, chunksOf, conditionResult, probeAudio, useCaseResult } from '../../voice/index.ts';
+import { analyzeAudio, AudioError, checkDuration, chunksOf, embeddedConditionResult, probeAudio, embeddedUseCaseResult } from '../../voice/index.ts';
 
 export interface VoiceDoubleOptions {
   accounts?: Record<string, { apiKey: string; credits: number }>;
@@ -222,7 +222,7 @@ export function createVoiceDouble(opts: VoiceDoubleOptions = {}): VoiceDouble {
     const stored: StoredJob = { job, account: a.id, ...(url && secret ? { webhook: { url: String(url), secret: String(secret) } } : {}) };
     jobs.set(job.job_id, stored);
     const result =
-      type === 'use_case' ? withFakeLevels(useCaseResult(name as VoiceUseCase, measures), digest) : withFakeCondition(conditionResult(name as VoiceCondition, measures), digest);
+      type === 'use_case' ? withFakeLevels(embeddedUseCaseResult(name as VoiceUseCase, measures), digest) : withFakeCondition(embeddedConditionResult(name as VoiceCondition, measures), digest);
     void track(complete(stored, Promise.resolve(result)));
     return c.json(job);
   }
@@ -309,7 +309,7 @@ const ACTION: Record<VoiceLevel, 'none' | 'monitor' | 'consider' | 'review' | 'e
 
 const DOUBLE_NOTE = 'TEST DOUBLE: levels are derived from a hash of the audio, not from a model.';
 
-function withFakeLevels(r: ReturnType<typeof useCaseResult>, digest: Buffer): ReturnType<typeof useCaseResult> {
+function withFakeLevels(r: ReturnType<typeof embeddedUseCaseResult>, digest: Buffer): ReturnType<typeof embeddedUseCaseResult> {
   const signals = r.signals.map((s, i) => fakeSignal(s, digest, i));
   const worst = signals.reduce((w, s) => (LEVELS.indexOf(s.level) > LEVELS.indexOf(w) ? s.level : w), 'none' as VoiceLevel);
   return {
@@ -326,7 +326,7 @@ function withFakeLevels(r: ReturnType<typeof useCaseResult>, digest: Buffer): Re
   };
 }
 
-function withFakeCondition(r: ReturnType<typeof conditionResult>, digest: Buffer): ReturnType<typeof conditionResult> {
+function withFakeCondition(r: ReturnType<typeof embeddedConditionResult>, digest: Buffer): ReturnType<typeof embeddedConditionResult> {
   const s = fakeSignal(r.signal, digest, 0);
   return { ...r, signal: { ...r.signal, ...s, reason: undefined, recommended_action: ACTION[s.level], description: { ...r.signal.description, summary: `${DOUBLE_NOTE} ${r.signal.description.summary}` } } };
 }

@@ -6,7 +6,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import { toIssues } from '../../contract/envelope.ts';
 import { VOICE_LIMITS, voiceAnalyzeFields, voiceJob, type VoiceAnalyzeFields, type VoiceJob } from '../../contract/voice.ts';
-import { analyzeAudio, AudioError, checkDuration, chunksOf, conditionResult, probeAudio, useCaseResult, type AudioProbe } from '../../voice/index.ts';
+import { analyzeAudio, AudioError, checkDuration, chunksOf, embeddedConditionResult, probeAudio, embeddedUseCaseResult, type AudioProbe } from '../../voice/index.ts';
 import { isTimeout } from '../auth.ts';
 import type { ServerConfig } from '../config.ts';
 import { ApiError } from '../errors.ts';
@@ -223,7 +223,7 @@ export class VoiceService {
           void save(current).catch(() => undefined);
         },
       });
-      const result = fields.use_case ? useCaseResult(fields.use_case, measures) : conditionResult(fields.condition!, measures);
+      const result = fields.use_case ? embeddedUseCaseResult(fields.use_case, measures) : embeddedConditionResult(fields.condition!, measures);
       current = { ...current, status: 'done', progress: 100, completed_at: new Date(this.#now()).toISOString(), result } as VoiceJob;
       await save(current);
     } catch (err) {
