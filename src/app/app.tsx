@@ -19,6 +19,7 @@ import { useEngines, type EngineRuns } from './features/scores/api/run-engine.ts
 import { safetyFindings } from './features/scores/engine-results.ts';
 import { SummaryPanel } from './features/summary/summary-panel.tsx';
 import { Phq9TrendPanel } from './features/trends/phq9-trend.tsx';
+import { VoiceSamplePanel } from './features/voice/index.ts';
 
 /** fhirclient's HttpError carries `status`; 401 means the token expired and could not be refreshed. */
 function isAuthError(error: Error): boolean {
@@ -76,6 +77,7 @@ export function App() {
             {/* Relapse risk over time from the chart's earlier saved results (its recharts part is lazy-loaded). */}
             {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && <RelapseHistoryPanel chart={chart.data} runs={runs} />}
             {deferred.chart && <CardsDetail chart={deferred.chart} runs={deferred.runs} />}
+            <VoiceSamplePanel chart={chart.data} runs={runs} />
           </>
         )}
       </main>

@@ -93,6 +93,18 @@ export class PitchTracker {
       cur = next;
     }
     if (bestLag === 0 || bestR < PITCH.voicingThreshold) return { f0: 0, strength: bestR };
+    // Octave guard: a periodic signal correlates almost as well at 2 and 3 periods as at one. When a
+    // peak near lag/2 or lag/3 is nearly as strong, the shortest such lag is the period.
+    for (const k of [3, 2]) {
+      const centre = Math.round(bestLag / k);
+      if (centre - 1 < this.#minLag) continue;
+      let at = centre;
+      for (let lag = centre - 2; lag <= centre + 2; lag++) if (lag >= this.#minLag && r(lag) > r(at)) at = lag;
+      const peak = r(at);
+      if (peak >= PITCH.octaveRatio * bestR && peak > r(at - 1) && peak >= r(at + 1)) {
+        return { f0: this.sampleRate / (at + parabolicOffset(r(at - 1), peak, r(at + 1))), strength: Math.min(1, peak) };
+      }
+    }
     return { f0: this.sampleRate / bestLag, strength: bestR };
   }
 }

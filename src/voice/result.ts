@@ -11,9 +11,14 @@ const ISSUE_TEXT: Record<VoiceIssue, string> = {
   invalid_speaker: 'the voice is outside the range of an adult speaking voice',
 };
 
-/** Label of a condition model id ("cognitive-impairment" → "Cognitive impairment"). */
+const ACRONYMS = new Set(['adhd', 'ptsd', 'copd']);
+
+/** Label of a condition model id ("cognitive-impairment" → "Cognitive impairment", "ptsd" → "PTSD"). */
 export function conditionLabel(id: string): string {
-  const t = id.replace(/-/g, ' ');
+  const t = id
+    .split('-')
+    .map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w))
+    .join(' ');
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 

@@ -44,7 +44,9 @@ const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 /** Speech mask: energy above the floor (or voiced and a little above it), gaps < 0.3 s bridged, blips dropped. */
 export function speechMask(t: FrameTracks): { mask: Uint8Array; floorDb: number; peakDb: number } {
   const { levelDb: L, f0, count } = t;
-  const floorDb = percentile(L, VAD.floorPercentile);
+  // The noise floor comes from aperiodic frames only: a steady voiced stretch (a held vowel) is not noise.
+  const aperiodic = L.filter((_, i) => f0[i] === 0);
+  const floorDb = aperiodic.length >= 100 ? percentile(aperiodic, VAD.floorPercentile) : -100;
   const peakDb = percentile(L, 0.99);
   const loud = Math.max(floorDb + VAD.marginDb, peakDb - VAD.belowPeakDb);
   const voiced = Math.max(floorDb + VAD.voicedMarginDb, peakDb - VAD.belowPeakDb);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeAudio, AudioError, checkDuration, chunksOf, probeAudio, speechRateWpm, type VoiceAnalysis } from '../../src/voice/index.ts';
 import { interpret } from '../../src/voice/summarize.ts';
 import { FEATURE_RANGES } from '../../src/voice/params.ts';
-import { bytes, mixNoise, noise, readPcm16, sox, speak, writeWav } from './audio.ts';
+import { bytes, mixNoise, noise, pulseVowel, readPcm16, sox, speak, writeWav } from './audio.ts';
 
 async function analyse(path: string, chunk = 64 * 1024): Promise<VoiceAnalysis & { probe: ReturnType<typeof probeAudio> }> {
   const b = bytes(path);
@@ -47,6 +47,27 @@ describe('speech rate from syllable nuclei (de Jong & Wempe 2009) on espeak-ng s
       expect(x.reference_range, x.feature).toBeTruthy();
       expect(x.source, x.feature).toBeTruthy();
     }
+  });
+});
+
+describe('F0, jitter and shimmer on a synthetic voice of known period', () => {
+  const feature = (a: VoiceAnalysis, k: string) => a.features.find((f) => f.feature === k)?.value ?? Number.NaN;
+
+  it('a steady 120 Hz voice: F0 within 2 %, jitter and shimmer near zero (no octave errors)', async () => {
+    const a = await analyse(writeWav('vowel-120.wav', pulseVowel(20, 120, 0), 16_000));
+    expect(Math.abs(feature(a, 'pitch_mean') / 120 - 1)).toBeLessThan(0.02);
+    expect(feature(a, 'voice_jitter')).toBeLessThan(0.7); // integer-sample pulse positions alone give ≈0.4 %
+    expect(feature(a, 'voice_shimmer')).toBeLessThan(1.5);
+    expect(feature(a, 'pitch_variability')).toBeLessThan(0.5);
+  });
+
+  it('±3 % period jitter is measured as jitter above the 1.04 % threshold; a 210 Hz voice reads 210 Hz', async () => {
+    const [j, high] = await Promise.all([
+      analyse(writeWav('vowel-jitter.wav', pulseVowel(20, 120, 0.03), 16_000)),
+      analyse(writeWav('vowel-210.wav', pulseVowel(20, 210, 0), 16_000)),
+    ]);
+    expect(feature(j, 'voice_jitter')).toBeGreaterThan(1.04);
+    expect(Math.abs(feature(high, 'pitch_mean') / 210 - 1)).toBeLessThan(0.02);
   });
 });
 

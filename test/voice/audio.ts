@@ -101,3 +101,37 @@ export function sox(input: string, output: string, ...effects: string[]): string
 export function bytes(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
+
+/** A synthetic voiced sound: a pulse train at `f0` Hz (each period jittered by ±`jitter`, uniform) through two formant resonances. */
+export function pulseVowel(seconds: number, f0: number, jitter: number, rate = 16_000): Float32Array {
+  const n = Math.round(seconds * rate);
+  const x = new Float32Array(n);
+  const res = (f: number, bw: number) => {
+    const r = Math.exp((-Math.PI * bw) / rate);
+    return [2 * r * Math.cos((2 * Math.PI * f) / rate), -r * r] as const;
+  };
+  const [a1, a2] = res(700, 100);
+  const [b1, b2] = res(1200, 120);
+  let [y1, y2, z1, z2] = [0, 0, 0, 0];
+  let next = 0;
+  let s = 12345;
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    let e = 0;
+    if (i >= next) {
+      e = 1;
+      s = (s * 16807) % 2147483647;
+      next += (rate / f0) * (1 + jitter * ((s / 2147483647) * 2 - 1));
+    }
+    const v = e + a1 * y1 + a2 * y2;
+    y2 = y1;
+    y1 = v;
+    const w = v + b1 * z1 + b2 * z2;
+    z2 = z1;
+    z1 = w;
+    x[i] = w;
+    peak = Math.max(peak, Math.abs(w));
+  }
+  for (let i = 0; i < n; i++) x[i] = (x[i]! / peak) * 0.5;
+  return x;
+}
