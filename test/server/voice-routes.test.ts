@@ -66,6 +66,17 @@ describe('voice routes: token gate and errors', () => {
   });
 });
 
+describe('voice routes in the OpenAPI document', () => {
+  it('lists the three routes, the voice job schema and the new error codes', async () => {
+    const doc = (await (await fetch(`${srv.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/voice/analyze', '/api/v1/voice/jobs/{job_id}', '/api/v1/voice/webhook']));
+    const text = JSON.stringify(doc.components.schemas.VoiceJob);
+    for (const k of ['audio_quality', 'vocal_features', 'inconclusive', 'insufficient_speech']) expect(text).toContain(k);
+    const errors = JSON.stringify(doc.components.schemas.ErrorEnvelope);
+    for (const c of ['audio_too_short', 'audio_too_long', 'unsupported_format', 'audio_poor_quality', 'payment_required']) expect(errors).toContain(c);
+  });
+});
+
 describe('voice routes: body limits', () => {
   it('the voice route takes a 20 MB upload; the engine routes still refuse 2 MB', async () => {
     const big = wavBytes(new Float32Array(10 * 60 * 16_000), 16_000); // 10 min of silence, 19.2 MB
