@@ -9,7 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const ARTIFACTS = join(process.cwd(), 'test/artifacts');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {

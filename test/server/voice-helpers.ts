@@ -1,7 +1,8 @@
 // Voice route test plumbing: fake FHIR servers whose introspection names the patient, uploads,
-// polling, and a free port (the webhook URL must be known before the server starts).
-import { createServer } from 'node:net';
+// polling; freePort (the webhook URL must be known before the server starts) from the e2e harness.
 import { listen } from './helpers.ts';
+
+export { freePort } from '../e2e/harness.ts';
 
 /** Tokens → patient, per FHIR server path (/a/fhir, /b/fhir with introspection; /r/fhir without). */
 export const TOKENS = {
@@ -49,17 +50,6 @@ export async function fakeFhirServers() {
     send(404, {});
   });
   return { ...srv, base: (s: 'a' | 'b' | 'r') => `${srv.url}/${s}/fhir` };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 export function headersFor(fhirBase: string, token: string, extra: Record<string, string> = {}): Record<string, string> {
