@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeAudio, AudioError, checkDuration, chunksOf, probeAudio, speechRateWpm, type VoiceAnalysis } from '../../src/voice/index.ts';
 import { interpret } from '../../src/voice/summarize.ts';
-import { FEATURE_RANGES } from '../../src/voice/params.ts';
+import { FEATURE_RANGES, type FeatureRange } from '../../src/voice/params.ts';
 import { bytes, mixNoise, noise, pulseVowel, readPcm16, sox, speak, writeWav } from './audio.ts';
 
 async function analyse(path: string, chunk = 64 * 1024): Promise<VoiceAnalysis & { probe: ReturnType<typeof probeAudio> }> {
@@ -150,6 +150,22 @@ describe('feature interpretation and the dMSE conversion', () => {
     expect(interpret(FEATURE_RANGES.speech_rate, 6)).toBe('slightly elevated');
     expect(interpret(FEATURE_RANGES.voice_jitter, 1.5)).toBe('slightly elevated');
     expect(interpret(FEATURE_RANGES.voice_shimmer, 9)).toBe('high');
+  });
+
+  // The voice rows of the clinical test matrix: every published range, each side of each bound.
+  it.each(Object.values(FEATURE_RANGES) as FeatureRange[])('$feature ($unit): each bound of "$range" reads as documented', (r) => {
+    const eps = 1e-6;
+    if (r.lowBelow !== undefined) expect(interpret(r, r.lowBelow - eps)).toBe('low');
+    if (r.reducedBelow !== undefined) {
+      expect(interpret(r, r.reducedBelow - eps)).toBe('reduced');
+      expect(interpret(r, r.reducedBelow)).toBe('within range');
+    }
+    if (r.elevatedAbove !== undefined) {
+      expect(interpret(r, r.elevatedAbove)).toBe('within range');
+      expect(interpret(r, r.elevatedAbove + eps)).toBe('slightly elevated');
+    }
+    if (r.highAbove !== undefined) expect(interpret(r, r.highAbove + eps)).toBe('high');
+    expect(r.source.length).toBeGreaterThan(10);
   });
 
   it('syllables/s → words/min with 1.4 syllables per word', () => {
