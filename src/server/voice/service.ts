@@ -43,6 +43,8 @@ export interface VoiceServiceOptions {
 const STALE_MS = 15 * 60_000;
 const PATIENT_CHECK_TTL_MS = 5 * 60_000;
 const PATIENT_ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
+/** Embedded jobs waiting for a free analysis slot (each holds ≤32 MB of audio). */
+const MAX_QUEUED = 8;
 
 export class VoiceService {
   readonly kind: 'embedded' | 'upstream';
@@ -190,6 +192,10 @@ export class VoiceService {
   }
 
   #enqueue(job: VoiceJob, owner: string, audio: Uint8Array, probe: AudioProbe, fields: VoiceAnalyzeFields): void {
+    // Queued uploads hold their audio in memory: beyond a few, ask the caller to come back.
+    if (this.#queue.length >= MAX_QUEUED) {
+      throw new ApiError('rate_limited', 'Voice analysis is busy; retry after the time given in Retry-After.', { headers: { 'Retry-After': '30' } });
+    }
     this.#queue.push(() => this.#run(job, owner, audio, probe, fields));
     this.#pump();
   }
