@@ -72,11 +72,14 @@ export class VoiceService {
     let job: VoiceJob;
     if (this.#o.upstream) {
       job = { ...(await this.#o.upstream.submit(audio, probe.contentType, fields)), analysed_by: 'upstream' };
+      await this.#o.store.put({ job, owner, polledAt: this.#now() }, this.#ttlMs);
     } else {
+      this.#checkCapacity();
       job = this.#newJob(probe, fields);
+      // Stored before the analysis starts, so its own updates (running, progress, done) come after.
+      await this.#o.store.put({ job, owner }, this.#ttlMs);
       this.#enqueue(job, owner, audio, probe, fields);
     }
-    await this.#o.store.put({ job, owner, polledAt: this.#now() }, this.#ttlMs);
     this.#o.logger.info({ jobId: job.job_id, backend: this.kind, format: probe.format, seconds: Math.round(probe.durationSeconds) }, 'voice job created');
     return { status: 200, data: job };
   }
@@ -191,11 +194,14 @@ export class VoiceService {
       : { ...common, job_type: 'condition', use_case: null, condition: fields.condition! };
   }
 
-  #enqueue(job: VoiceJob, owner: string, audio: Uint8Array, probe: AudioProbe, fields: VoiceAnalyzeFields): void {
-    // Queued uploads hold their audio in memory: beyond a few, ask the caller to come back.
+  /** Queued uploads hold their audio in memory: beyond a few, the caller is asked to come back. */
+  #checkCapacity(): void {
     if (this.#queue.length >= MAX_QUEUED) {
       throw new ApiError('rate_limited', 'Voice analysis is busy; retry after the time given in Retry-After.', { headers: { 'Retry-After': '30' } });
     }
+  }
+
+  #enqueue(job: VoiceJob, owner: string, audio: Uint8Array, probe: AudioProbe, fields: VoiceAnalyzeFields): void {
     this.#queue.push(() => this.#run(job, owner, audio, probe, fields));
     this.#pump();
   }
