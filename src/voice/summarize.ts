@@ -241,10 +241,12 @@ export function summarize(input: SummaryInput): VoiceMeasures {
     const semis = kept.map((f) => 12 * Math.log2(f / medianF0));
     features.push(feature('pitch_mean', round(stats(kept).mean, 1)), feature('pitch_variability', round(stats(semis).sd)));
     const p = input.perturbation;
+    // The published thresholds are for sustained vowels; here they are measured in running speech.
+    const running = 'Measured in running speech, where values run higher than in the sustained vowels the threshold is for: follow this patient’s own trend rather than the threshold.';
     const noisy =
       clarity !== null && clarity < 100
-        ? `Noise in the recording (SNR ${round(snrDb ?? 0, 0)} dB, below the 30 dB acoustic voice measures need; Deliyski 2005) raises jitter and shimmer.`
-        : undefined;
+        ? `${running} Noise in the recording (SNR ${round(snrDb ?? 0, 0)} dB, below the 30 dB acoustic voice measures need; Deliyski 2005) raises them further.`
+        : running;
     if (p.periodDiffs >= 50) features.push(feature('voice_jitter', round((100 * (p.periodDiffSum / p.periodDiffs)) / (p.periodSum / p.periods)), noisy));
     if (p.amplitudeDiffs >= 50)
       features.push(feature('voice_shimmer', round((100 * (p.amplitudeDiffSum / p.amplitudeDiffs)) / (p.amplitudeSum / p.amplitudes)), noisy));

@@ -79,6 +79,8 @@ describe('voice sample in Chromium with a fake microphone', () => {
     const write = result.getByRole('button', { name: /^Write \d+ Observations? to the chart$/ });
     await write.click();
     await result.getByRole('heading', { name: 'Written to the chart' }).waitFor();
+    await result.getByText(/^Saved to the chart: 2 created\.$/).waitFor();
+    expect(await result.getByRole('button', { name: /Saving/ }).count()).toBe(0);
     await panel.screenshot({ path: join(ARTIFACTS, 'voice-saved.png') });
 
     // The voice Observation is in the chart: coded, UCUM components, quality beside the levels.
