@@ -61,11 +61,20 @@ export function buildEngineRequests(chart: ChartData, now: Date): EngineRequests
   if (labs.length > 0) out.biomarker = { labs, ...common('biomarker') };
   const latencies = chart.dmseLatency.filter((v) => Number.isFinite(v.value) && v.value >= 0 && v.value <= 120);
   const latest = latencies.at(-1);
-  if (latest) {
+  // Speech rate from saved voice samples (words/min): the latest is the value, the earlier ones its baseline.
+  const rates = (chart.speechRate ?? []).filter((v) => Number.isFinite(v.value) && v.value >= 0 && v.value <= 600);
+  const rate = rates.at(-1);
+  if (latest || rate) {
     const earlier = latencies.slice(0, -1).slice(-MAX_SIGNAL_HISTORY).map((v) => v.value);
+    const earlierRates = rates.slice(0, -1).slice(-MAX_SIGNAL_HISTORY).map((v) => v.value);
+    const history = {
+      ...(earlier.length > 0 ? { response_latency: earlier } : {}),
+      ...(earlierRates.length > 0 ? { speech_rate: earlierRates } : {}),
+    };
     out.dmse = {
-      responseLatencySeconds: latest.value,
-      ...(earlier.length > 0 ? { history: { response_latency: earlier } } : {}),
+      ...(latest ? { responseLatencySeconds: latest.value } : {}),
+      ...(rate ? { speechRateWpm: rate.value } : {}),
+      ...(Object.keys(history).length > 0 ? { history } : {}),
       ...common('dmse'),
     };
   }

@@ -30,6 +30,8 @@ export function engineForCode(code: string): EngineName | undefined {
 
 /** Our code for a digital-MSE response latency reading charted as an Observation (seconds). */
 export const DMSE_LATENCY_CODE = 'dmse_response_latency';
+/** A saved voice sample (src/fhir/write/voice.ts); read back for the speech-rate history of the digital MSE. */
+export const VOICE_SAMPLE_CODE = 'voice_sample';
 /** Our codes for one flagged module signal written next to its engine result. */
 export const SIGNAL_CODE = { biomarker: 'biomarker_signal', medication: 'medication_signal' } as const;
 /** Component code of an engine input kept on a written result, e.g. "input.avgSleepHours". */

@@ -95,5 +95,15 @@ describe('voice sample in Chromium with a fake microphone', () => {
     expect(speech?.valueQuantity).toMatchObject({ system: 'http://unitsofmeasure.org', code: '{syllables}/s' });
     expect(comps.some((c) => c.code.coding[0]!.code === 'voice.voice_percentage')).toBe(true);
     await page.context().close();
+
+    // Next launch: the chart's saved sample gives the dMSE card (in "Results in detail") its speech rate.
+    const again = await launched();
+    const card = again.locator('.cards').getByLabel('Digital MSE signals');
+    await card.waitFor();
+    const text = (await card.textContent()) ?? '';
+    const charted = /Speech rate: ([\d.]+) wpm/.exec(text);
+    expect(charted, text).not.toBeNull();
+    expect(Math.abs(Number(charted![1]) - wpm)).toBeLessThanOrEqual(1);
+    await again.context().close();
   });
 });

@@ -1,6 +1,8 @@
 // Voice job → FHIR Observation (src/fhir/write/voice.ts) and its place in the write Bundle.
 import { describe, expect, it } from 'vitest';
 import type { VoiceJob } from '../../src/contract/index.ts';
+import { mapChart } from '../../src/fhir/read/map-chart.ts';
+import { buildEngineRequests } from '../../src/fhir/requests.ts';
 import { buildVoiceObservation, buildWriteBundle, voiceIdentifierValue } from '../../src/fhir/write/index.ts';
 import { embeddedUseCaseResult } from '../../src/voice/index.ts';
 
@@ -57,5 +59,25 @@ describe('voice result → Observation', () => {
     const bundle = await buildWriteBundle([], [o, o]);
     expect(bundle.entry).toHaveLength(1);
     expect(bundle.entry?.[0]?.request?.ifNoneExist).toBe(`identifier=urn%3Atidemark%3Aresult%7C${o.identifier?.[0]?.value}`);
+  });
+});
+
+describe('saved voice samples → the digital MSE of the next launch', () => {
+  it('reads the speech rate (words/min) of samples without quality issues; the latest is current, earlier ones the baseline', async () => {
+    const clean = { ...job, result: embeddedUseCaseResult('behavioral-health', { ...measures, quality: { ...measures.quality, issues: [], audio_clarity: 90 } }) } as VoiceJob;
+    const older = { ...clean, job_id: 'older', created_at: '2026-02-01T10:00:00Z', completed_at: '2026-02-01T10:00:05Z' } as VoiceJob;
+    const slowRate = embeddedUseCaseResult('behavioral-health', { ...measures, quality: { ...measures.quality, issues: [] }, features: [{ ...measures.features[0]!, value: 3.5 }] });
+    const olderObs = { ...(await buildVoiceObservation('p1', { ...older, result: slowRate } as VoiceJob)), id: 'v-old' };
+    const latestObs = { ...(await buildVoiceObservation('p1', clean)), id: 'v-new' };
+    const noisyObs = { ...(await buildVoiceObservation('p1', { ...job, job_id: 'noisy' })), id: 'v-noisy' };
+    const chart = mapChart('p1', [latestObs, noisyObs, olderObs]);
+    expect(chart.speechRate?.map((v) => [v.value, v.sourceRef])).toEqual([
+      [150, 'Observation/v-old'],
+      [116.1, 'Observation/v-new'],
+    ]);
+    expect(chart.excluded).toEqual([expect.objectContaining({ sourceRef: 'Observation/v-noisy', detail: expect.stringContaining('quality issues') })]);
+    const dmse = buildEngineRequests(chart, new Date('2026-04-01T00:00:00Z')).dmse;
+    expect(dmse).toMatchObject({ speechRateWpm: 116.1, history: { speech_rate: [150] } });
+    expect(dmse?.responseLatencySeconds).toBeUndefined();
   });
 });

@@ -4,10 +4,10 @@
 // a note-writing strategy can render the same Observation as text. The audio is never referenced.
 import type { CodeableConcept, Observation, ObservationComponent } from '@medplum/fhirtypes';
 import type { AudioQuality, VocalFeature, VoiceJob, VoiceSignal } from '../../contract/voice.ts';
-import { DATA_ABSENT_REASON, OBSERVATION_CATEGORY, TIDEMARK_ENGINE, TIDEMARK_RESULT, UCUM, V3_INTERPRETATION } from '../terminology.ts';
+import { DATA_ABSENT_REASON, OBSERVATION_CATEGORY, TIDEMARK_ENGINE, TIDEMARK_RESULT, UCUM, V3_INTERPRETATION, VOICE_SAMPLE_CODE } from '../terminology.ts';
 import { resultHash } from './identity.ts';
 
-export const VOICE_CODE = { system: TIDEMARK_ENGINE, code: 'voice_sample', display: 'Tidemark voice sample analysis' } as const;
+export const VOICE_CODE = { system: TIDEMARK_ENGINE, code: VOICE_SAMPLE_CODE, display: 'Tidemark voice sample analysis' } as const;
 
 /** Our units → UCUM (annotations in braces where UCUM has no unit: syllables, semitones, a 0–100 score). */
 export const VOICE_UCUM: Readonly<Record<string, { code: string; unit: string }>> = {

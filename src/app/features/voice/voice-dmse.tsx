@@ -17,11 +17,15 @@ import { SaveToChart, writeBackFromLayer } from '../write-back/index.ts';
 export function VoiceDmse({ job, syllablesPerSecond, chart, runs }: { job: VoiceJob; syllablesPerSecond: number | undefined; chart: ChartData; runs: EngineRuns }) {
   const layer = useDataLayer();
   const wpm = speechRateWpm(syllablesPerSecond);
-  // The chart's own dMSE request (response latency and its history) plus this sample's speech rate.
-  const request = useMemo<EngineRequest<'dmse'> | undefined>(
-    () => (wpm === undefined ? undefined : ({ ...(runs.dmse.request ?? {}), speechRateWpm: Math.min(600, wpm) } as EngineRequest<'dmse'>)),
-    [runs.dmse.request, wpm],
-  );
+  // The chart's own dMSE request (response latency, earlier samples' speech rate and their history)
+  // with this sample's speech rate as the current value; the chart's latest rate joins the baseline.
+  const request = useMemo<EngineRequest<'dmse'> | undefined>(() => {
+    if (wpm === undefined) return undefined;
+    const base = runs.dmse.request;
+    const prior = base?.speechRateWpm;
+    const history = prior === undefined ? base?.history : { ...base?.history, speech_rate: [...(base?.history?.speech_rate ?? []), prior].slice(-500) };
+    return { ...(base ?? {}), speechRateWpm: Math.min(600, wpm), ...(history ? { history } : {}) } as EngineRequest<'dmse'>;
+  }, [runs.dmse.request, wpm]);
   const dmse = useQuery({ ...engineQueryOptions(layer, 'dmse', request ?? ({} as EngineRequest<'dmse'>)), enabled: !!request });
   const [observation, setObservation] = useState<readonly Observation[] | null>(null);
   const [buildError, setBuildError] = useState<string | null>(null);
