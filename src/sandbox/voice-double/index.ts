@@ -10,7 +10,11 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { VOICE_CONDITIONS, VOICE_USE_CASES, type VoiceCondition, type VoiceJob, type VoiceLevel, type VoiceSignal, type VoiceUseCase } from '../../contract/voice.ts';
-import { analyzeAudio, AudioError, checkDuration, chunksOf, embeddedConditionResult, probeAudio, embeddedUseCaseResult } from '../../voice/index.ts';
+import type { embeddedConditionResult, embeddedUseCaseResult, probeAudio } from '../../voice/index.ts';
+
+/** The analysis (and its WebAssembly decoders) loads on the first upload, not with the sandbox. */
+let voiceModule: Promise<typeof import('../../voice/index.ts')> | undefined;
+const loadVoice = () => (voiceModule ??= import('../../voice/index.ts'));
 
 export interface VoiceDoubleOptions {
   accounts?: Record<string, { apiKey: string; credits: number }>;
@@ -192,6 +196,7 @@ export function createVoiceDouble(opts: VoiceDoubleOptions = {}): VoiceDouble {
     const file = form.get('audio');
     if (!(file instanceof Blob)) return fail(c, 400, 'UNSUPPORTED_FORMAT');
     const audio = new Uint8Array(await file.arrayBuffer());
+    const { analyzeAudio, AudioError, checkDuration, chunksOf, embeddedConditionResult, embeddedUseCaseResult, probeAudio } = await loadVoice();
     let probe: ReturnType<typeof probeAudio>;
     try {
       probe = probeAudio(audio);

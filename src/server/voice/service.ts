@@ -6,7 +6,11 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import { toIssues } from '../../contract/envelope.ts';
 import { VOICE_LIMITS, voiceAnalyzeFields, voiceJob, type VoiceAnalyzeFields, type VoiceJob } from '../../contract/voice.ts';
-import { analyzeAudio, AudioError, checkDuration, chunksOf, embeddedConditionResult, probeAudio, embeddedUseCaseResult, type AudioProbe } from '../../voice/index.ts';
+import type { AudioProbe } from '../../voice/index.ts';
+
+/** The analysis (and its WebAssembly decoders) loads on the first voice upload, not at server start. */
+let voiceModule: Promise<typeof import('../../voice/index.ts')> | undefined;
+const loadVoice = () => (voiceModule ??= import('../../voice/index.ts'));
 import { isTimeout } from '../auth.ts';
 import type { ServerConfig } from '../config.ts';
 import { ApiError } from '../errors.ts';
@@ -68,7 +72,7 @@ export class VoiceService {
   async analyze(contentType: string | undefined, body: Uint8Array, caller: VoiceCaller): Promise<VoiceOut> {
     const owner = await this.#owner(caller);
     const { audio, fields } = await parseUpload(contentType, body);
-    const probe = probeOrThrow(audio);
+    const probe = await probeOrThrow(audio);
     let job: VoiceJob;
     if (this.#o.upstream) {
       job = { ...(await this.#o.upstream.submit(audio, probe.contentType, fields)), analysed_by: 'upstream' };
@@ -224,6 +228,7 @@ export class VoiceService {
     try {
       await save(current);
       let saved = 0;
+      const { analyzeAudio, chunksOf, embeddedConditionResult, embeddedUseCaseResult } = await loadVoice();
       const measures = await analyzeAudio(chunksOf(audio), probe.format, {
         expectedSeconds: probe.durationSeconds,
         yieldToLoop: () => yieldNow(),
@@ -301,7 +306,8 @@ async function parseUpload(contentType: string | undefined, body: Uint8Array): P
   return { audio: new Uint8Array(await file.arrayBuffer()), fields: parsed.data };
 }
 
-function probeOrThrow(audio: Uint8Array): AudioProbe {
+async function probeOrThrow(audio: Uint8Array): Promise<AudioProbe> {
+  const { AudioError, checkDuration, probeAudio } = await loadVoice();
   try {
     const probe = probeAudio(audio);
     checkDuration(probe);
