@@ -1,5 +1,5 @@
 // The clinician view: safety first, then the summary, then the detail a clinician may want.
-import { memo, useDeferredValue } from 'react';
+import { lazy, memo, Suspense, useDeferredValue } from 'react';
 import { ENGINE_NAMES, type ClinicalMeasure } from '../contract/index.ts';
 import type { ChartData } from '../fhir/chart.ts';
 import { ErrorState, Skeleton } from './components/states.tsx';
@@ -20,6 +20,10 @@ import { useEngines, type EngineRuns } from './features/scores/api/run-engine.ts
 import { safetyFindings } from './features/scores/engine-results.ts';
 import { SummaryPanel } from './features/summary/summary-panel.tsx';
 import { Phq9TrendPanel } from './features/trends/phq9-trend.tsx';
+
+// The voice panel (recorder, results, dMSE card) loads after the summary and cards: its code and its
+// render stay out of the first paint.
+const VoiceSamplePanel = lazy(() => import('./features/voice/index.ts').then((m) => ({ default: m.VoiceSamplePanel })));
 
 /** fhirclient's HttpError carries `status`; 401 means the token expired and could not be refreshed. */
 function isAuthError(error: Error): boolean {
@@ -79,6 +83,11 @@ export function App() {
             {/* Relapse risk over time from the chart's earlier saved results (its recharts part is lazy-loaded). */}
             {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && <RelapseHistoryPanel chart={chart.data} runs={runs} />}
             {deferred.chart && <CardsDetail chart={deferred.chart} runs={deferred.runs} />}
+            {deferred.chart && (
+              <Suspense fallback={null}>
+                <VoiceSamplePanel chart={deferred.chart} runs={deferred.runs} />
+              </Suspense>
+            )}
           </>
         )}
       </main>

@@ -21,6 +21,8 @@ export const FINDING_CODES = {
   dmseLatency: { code: 'dmse_response_latency', display: 'Digital MSE response latency' },
   /** Digital-MSE psychomotor restlessness rate (timing telemetry, not a SNOMED clinical finding). */
   dmsePsychomotorRate: { code: 'dmse_psychomotor_rate', display: 'Digital MSE fidget episodes per minute' },
+  /** A measured voice sample (its features as components); read back as the dMSE speech-rate history. */
+  voiceSample: { code: 'voice_sample', display: 'Tidemark voice sample analysis' },
 } as const;
 
 export type RelapseLevel = 'low' | 'moderate' | 'elevated' | 'high';

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 export const errorCode = z.enum([
   'invalid_request', // 400
+  'audio_too_short', // 400: voice recording under 15 s
+  'audio_too_long', // 400: voice recording over 20 min
+  'unsupported_format', // 400: audio is not WAV, FLAC or MP3
   'unauthorized', // 401: missing or malformed Authorization
   'invalid_token', // 401: token rejected by its FHIR server
   'payment_required', // 402 (remote API only)
@@ -10,6 +13,7 @@ export const errorCode = z.enum([
   'method_not_allowed', // 405
   'payload_too_large', // 413
   'unsupported_media_type', // 415
+  'audio_poor_quality', // 422: the voice service refused the recording's quality
   'rate_limited', // 429
   'server_error', // 500
   'upstream_error', // 502: the remote engine failed or answered off-contract
@@ -19,6 +23,9 @@ export type ErrorCode = z.infer<typeof errorCode>;
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
+  audio_too_short: 400,
+  audio_too_long: 400,
+  unsupported_format: 400,
   unauthorized: 401,
   invalid_token: 401,
   payment_required: 402,
@@ -27,6 +34,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  audio_poor_quality: 422,
   rate_limited: 429,
   server_error: 500,
   upstream_error: 502,

@@ -4,3 +4,4 @@ export * from './responses.ts';
 export * from './intelligence.ts';
 export * from './envelope.ts';
 export * from './endpoints.ts';
+export * from './voice.ts';

@@ -65,6 +65,8 @@ export interface ChartData {
   sleep: DatedValue[];
   /** Digital-MSE response latency (seconds) when charted; oldest first. */
   dmseLatency: DatedValue[];
+  /** Speech rate (words/min) of saved voice samples with adequate quality; oldest first. */
+  speechRate?: DatedValue[];
   lastVisit: { at: string; sourceRef: string } | null;
   /** Earlier Tidemark results per engine, oldest first (the relapse trend uses all of them). */
   history: Partial<Record<EngineName, StoredResult[]>>;

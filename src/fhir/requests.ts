@@ -89,12 +89,26 @@ export function buildEngineRequests(chart: ChartData, now: Date): EngineRequests
   }
   const latencies = chart.dmseLatency.filter((v) => Number.isFinite(v.value) && v.value >= 0 && v.value <= 120);
   const latest = latencies.at(-1);
-  if (latest) {
+  // Speech rate from saved voice samples (words/min): the latest is the value, the earlier ones its baseline.
+  const rates = (chart.speechRate ?? []).filter((v) => Number.isFinite(v.value) && v.value >= 0 && v.value <= 600);
+  const rate = rates.at(-1);
+  if (latest || rate) {
     const earlier = latencies.slice(0, -1).slice(-MAX_SIGNAL_HISTORY);
+    const earlierRates = rates.slice(0, -1).slice(-MAX_SIGNAL_HISTORY);
+    const history = {
+      ...(earlier.length > 0 ? { response_latency: earlier.map((v) => v.value) } : {}),
+      ...(earlierRates.length > 0 ? { speech_rate: earlierRates.map((v) => v.value) } : {}),
+    };
     out.dmse = {
-      responseLatencySeconds: latest.value,
-      ...(earlier.length > 0 ? { history: { response_latency: earlier.map((v) => v.value) } } : {}),
-      ...common('dmse', { responseLatencySeconds: [latest.sourceRef], 'history.response_latency': earlier.map((v) => v.sourceRef) }),
+      ...(latest ? { responseLatencySeconds: latest.value } : {}),
+      ...(rate ? { speechRateWpm: rate.value } : {}),
+      ...(Object.keys(history).length > 0 ? { history } : {}),
+      ...common('dmse', {
+        responseLatencySeconds: latest ? [latest.sourceRef] : [],
+        'history.response_latency': earlier.map((v) => v.sourceRef),
+        speechRateWpm: rate ? [rate.sourceRef] : [],
+        'history.speech_rate': earlierRates.map((v) => v.sourceRef),
+      }),
     };
   }
   return out;

@@ -20,6 +20,8 @@ export function engineForCode(code: string): EngineName | undefined {
 
 /** Our code for a digital-MSE response latency reading charted as an Observation (seconds). */
 export const DMSE_LATENCY_CODE = C.FINDING_CODES.dmseLatency.code;
+/** A saved voice sample (src/fhir/write/voice.ts); read back for the speech-rate history of the digital MSE. */
+export const VOICE_SAMPLE_CODE = C.FINDING_CODES.voiceSample.code;
 /** Our codes for one flagged module signal written next to its engine result. */
 export const SIGNAL_CODE = { biomarker: C.FINDING_CODES.biomarkerSignal.code, medication: C.FINDING_CODES.medicationSignal.code } as const;
 /** Component code of an engine input kept on a written result, e.g. "input.avgSleepHours". */

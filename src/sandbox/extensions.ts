@@ -13,6 +13,7 @@ import type { FhirEngine } from './fhir-engine.ts';
 import type { SandboxRepository } from './fhir-store.ts';
 import { cdsClientExtension } from './cds-client/extension.ts';
 import { populationExtension } from './population/extension.ts';
+import { voiceDoubleExtension } from './voice-double/extension.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { VendorProfile } from './profiles/index.ts';
 import type { Permission } from './scopes.ts';
@@ -71,4 +72,4 @@ export interface SandboxExtension {
 export type ExtensionFactory = (options: ResolvedOptions) => SandboxExtension | undefined;
 
 /** Loaded by every sandbox start (npm start, tests): append a factory to add a part. */
-export const BUILT_IN_EXTENSIONS: ExtensionFactory[] = [populationExtension, cdsClientExtension];
+export const BUILT_IN_EXTENSIONS: ExtensionFactory[] = [populationExtension, cdsClientExtension, voiceDoubleExtension];

@@ -23,6 +23,7 @@ import {
 import { buildCsp, HSTS, securityHeaders } from './security.ts';
 import { mountCds, type CdsMount } from './cds-routes.ts';
 import { StaticFiles } from './static.ts';
+import { createVoiceService, type VoiceDeps, type VoiceOut, type VoiceService } from './voice/index.ts';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -33,6 +34,7 @@ export interface ServerDeps {
   fetch?: typeof fetch;
   /** Clock of the CDS card rules (tests). */
   cdsNow?: () => Date;
+  voice?: VoiceDeps;
 }
 
 export interface TidemarkInternals {
@@ -42,6 +44,7 @@ export interface TidemarkInternals {
   verifier: TokenVerifier;
   /** CDS Hooks service, client authentication and feedback log. */
   cds: CdsMount;
+  voice: VoiceService;
   /** Releases the rate-limit store (Redis connection). */
   close(): Promise<void>;
 }
@@ -52,7 +55,7 @@ export type TidemarkApp = Hono<Env> & { tidemark: TidemarkInternals };
 interface Route {
   methods: readonly string[];
   engine?: EngineName;
-  kind: 'ping' | 'openapi' | 'engine';
+  kind: 'ping' | 'openapi' | 'engine' | 'voice-analyze' | 'voice-job' | 'voice-webhook';
 }
 
 const BEARER_RE = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -107,6 +110,11 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
     [`${API_PREFIX}/openapi.json`, { methods: ['GET', 'HEAD'], kind: 'openapi' }],
   ]);
   for (const e of ENGINE_NAMES) routes.set(`${API_PREFIX}${ENDPOINTS[e].path}`, { methods: ['POST'], kind: 'engine', engine: e });
+  const voice = createVoiceService(config, logger, { fhirFetch: deps.fetch, ...deps.voice });
+  routes.set(`${API_PREFIX}/voice/analyze`, { methods: ['POST'], kind: 'voice-analyze' });
+  routes.set(`${API_PREFIX}/voice/webhook`, { methods: ['POST'], kind: 'voice-webhook' });
+  const voiceJobRoute: Route = { methods: ['GET', 'HEAD'], kind: 'voice-job' };
+  const VOICE_JOBS = `${API_PREFIX}/voice/jobs/`;
 
   function clientIp(c: Context<Env>): string {
     if (config.trustProxy) {
@@ -143,12 +151,12 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
     const path = c.req.path;
     const method = c.req.method;
     const ipKey = `ip:${clientIp(c)}`;
-    const route = routes.get(path);
+    const route = routes.get(path) ?? (path.startsWith(VOICE_JOBS) && path.length > VOICE_JOBS.length ? voiceJobRoute : undefined);
     if (!route) {
       await limit(st, ipKey, config.rateLimitIpPerMinute);
       throw new ApiError('not_found', `No API route ${path}.`);
     }
-    st.route = path;
+    st.route = route === voiceJobRoute ? `${VOICE_JOBS}:id` : path;
     if (method === 'OPTIONS') {
       await limit(st, ipKey, config.rateLimitIpPerMinute);
       return { status: 204, body: null, headers: { Allow: [...route.methods, 'OPTIONS'].join(', ') } };
@@ -169,8 +177,13 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       return { status: 200, body: openapiJson, headers: { ...JSON_HEADERS } };
     }
 
+    if (route.kind === 'voice-webhook') {
+      // Server to server, signed by the voice service (no SMART token): counted per address.
+      await limit(st, ipKey, config.rateLimitIpPerMinute);
+      return voiceOut(st, await voice.webhook(await readBody(c, config.bodyLimitBytes), c.req.header('x-webhook-signature')));
+    }
     const engine = route.engine as EngineName;
-    st.backend = backend.kind;
+    st.backend = route.kind === 'engine' ? backend.kind : voice.kind;
 
     // Who is calling.
     const auth = c.req.header('authorization');
@@ -207,6 +220,13 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       });
     }
     await limit(st, `tok:${tokenKey}`, config.rateLimitPerMinute);
+    if (route.kind !== 'engine') {
+      const caller = { fhirBase, token, tokenKey, patient: verifier.patientOf(tokenKey), patientHeader: c.req.header('x-patient-id') };
+      if (route.kind === 'voice-job') return voiceOut(st, await voice.job(decodeURIComponent(path.slice(VOICE_JOBS.length)), caller));
+      const size = c.req.header('content-length');
+      if (size !== undefined && Number(size) > config.voiceBodyLimitBytes) throw tooLarge(config.voiceBodyLimitBytes);
+      return voiceOut(st, await voice.analyze(c.req.header('content-type'), await readBody(c, config.voiceBodyLimitBytes), caller));
+    }
 
     // What is sent.
     const declared = c.req.header('content-length');
@@ -218,7 +238,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
     const raw = await readBody(c, config.bodyLimitBytes);
     let body: unknown;
     try {
-      body = JSON.parse(raw);
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
       throw new ApiError('invalid_request', 'The body is not valid JSON.', { issues: [{ path: '', message: 'Invalid JSON' }] });
     }
@@ -229,6 +249,10 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
 
     const data = await backend.run(engine, parsed.data, st.requestId);
     return json(200, { ok: true, requestId: st.requestId, data });
+  }
+
+  function voiceOut(st: ReqState, out: VoiceOut): Out {
+    return json(out.status, { ok: true, requestId: st.requestId, data: out.data });
   }
 
   // Headers are assembled as a plain object and the Response built once: @hono/node-server then
@@ -311,9 +335,9 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
     backend,
     verifier,
     cds,
+    voice,
     close: async () => {
-      await store.close();
-      await cds.close();
+      await Promise.all([store.close(), cds.close(), voice.close()]);
     },
   };
   return Object.assign(app, { tidemark });
@@ -333,14 +357,15 @@ function json(status: number, body: unknown): Out {
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError('payload_too_large', `The body is over ${Math.round(limit / 1024)} KB.`);
+  const size = limit >= 4 * 1024 * 1024 ? `${Math.round(limit / 1024 / 1024)} MB` : `${Math.round(limit / 1024)} KB`;
+  return new ApiError('payload_too_large', `The body is over ${size}.`);
 }
 
 /** Reads the body up to `limit` bytes (streamed count: Content-Length may be absent or wrong). */
-export async function readBody(c: Context<Env>, limit: number): Promise<string> {
+export async function readBody(c: Context<Env>, limit: number): Promise<Buffer> {
   const incoming = c.env?.incoming as IncomingMessage | undefined;
   if (incoming && typeof incoming.on === 'function') {
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const cleanup = () => {
@@ -359,7 +384,7 @@ export async function readBody(c: Context<Env>, limit: number): Promise<string> 
       };
       const onEnd = () => {
         cleanup();
-        resolve(Buffer.concat(chunks, size).toString('utf8'));
+        resolve(Buffer.concat(chunks, size));
       };
       const onError = (err: Error) => {
         cleanup();
@@ -376,7 +401,7 @@ export async function readBody(c: Context<Env>, limit: number): Promise<string> 
   }
   // Other runtimes / app.request(): the web stream.
   const stream = c.req.raw.body;
-  if (!stream) return '';
+  if (!stream) return Buffer.alloc(0);
   const reader = stream.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -390,5 +415,5 @@ export async function readBody(c: Context<Env>, limit: number): Promise<string> 
     }
     parts.push(value);
   }
-  return Buffer.concat(parts, size).toString('utf8');
+  return Buffer.concat(parts, size);
 }

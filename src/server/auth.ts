@@ -26,12 +26,14 @@ export interface TokenVerifierOptions {
 }
 
 const smartConfig = z.looseObject({ introspection_endpoint: z.string().optional() });
-const introspection = z.looseObject({ active: z.boolean(), exp: z.number().optional() });
+const introspection = z.looseObject({ active: z.boolean(), exp: z.number().optional(), patient: z.string().min(1).max(256).optional() });
 
 class VerifyUnavailable extends Error {}
 
 export class TokenVerifier {
   readonly #verdicts: LruCache<Verdict>;
+  /** Patient in context of a valid token, when introspection said (SMART: `patient`); same key and lifetime. */
+  readonly #patients: LruCache<string>;
   readonly #discovery: LruCache<{ introspection?: string }>;
   readonly #inflight = new Map<string, Promise<Verdict>>();
   readonly #fetch: typeof fetch;
@@ -46,6 +48,7 @@ export class TokenVerifier {
   constructor(opts: TokenVerifierOptions = {}) {
     this.#now = opts.now ?? Date.now;
     this.#verdicts = new LruCache(opts.cacheSize ?? 10_000, this.#now);
+    this.#patients = new LruCache(opts.cacheSize ?? 10_000, this.#now);
     this.#discovery = new LruCache(100, this.#now);
     this.#fetch = opts.fetch ?? fetch;
     this.#positiveTtl = opts.positiveTtlMs ?? 5 * 60_000;
@@ -57,6 +60,11 @@ export class TokenVerifier {
   /** Cache key of a (server, token) pair; also the rate-limit identity of the token. */
   static keyOf(fhirBase: string, token: string): string {
     return hashKey(fhirBase, token);
+  }
+
+  /** The patient a valid token was issued for, when its introspection said (no network). */
+  patientOf(key: string): string | undefined {
+    return this.#verdicts.get(key) === 'valid' ? this.#patients.get(key) : undefined;
   }
 
   /** The cached verdict, if any (no network). */
@@ -83,7 +91,7 @@ export class TokenVerifier {
     this.stats.checks++;
     try {
       const disc = await this.#discover(fhirBase);
-      let result: { verdict: Verdict; exp?: number } | undefined;
+      let result: { verdict: Verdict; exp?: number; patient?: string } | undefined;
       if (disc.introspection) result = await this.#introspect(disc.introspection, token);
       result ??= await this.#read(fhirBase, token);
       const now = this.#now();
@@ -94,6 +102,7 @@ export class TokenVerifier {
           return 'invalid';
         }
         this.#verdicts.set(key, 'valid', ttl);
+        if (result.patient) this.#patients.set(key, result.patient, ttl);
       } else {
         this.#verdicts.set(key, 'invalid', this.#negativeTtl);
       }
@@ -126,7 +135,7 @@ export class TokenVerifier {
   }
 
   /** undefined → the endpoint would not answer for us: fall back to an authenticated read. */
-  async #introspect(endpoint: string, token: string): Promise<{ verdict: Verdict; exp?: number } | undefined> {
+  async #introspect(endpoint: string, token: string): Promise<{ verdict: Verdict; exp?: number; patient?: string } | undefined> {
     const res = await this.#fetch(endpoint, {
       method: 'POST',
       headers: {
@@ -148,7 +157,7 @@ export class TokenVerifier {
     const parsed = introspection.safeParse(await res.json().catch(() => null));
     if (!parsed.success) throw new VerifyUnavailable('introspection answer unreadable');
     if (!parsed.data.active) return { verdict: 'invalid' };
-    return { verdict: 'valid', exp: parsed.data.exp };
+    return { verdict: 'valid', exp: parsed.data.exp, patient: parsed.data.patient };
   }
 
   async #read(fhirBase: string, token: string): Promise<{ verdict: Verdict }> {

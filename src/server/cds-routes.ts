@@ -148,7 +148,7 @@ export function mountCds(app: Hono<Env>, deps: CdsRouteDeps): CdsMount {
       throw new ApiError('unsupported_media_type', 'Send the body as JSON (Content-Type: application/json).');
     }
     try {
-      return JSON.parse(await readBody(c, CDS_BODY_LIMIT_BYTES));
+      return JSON.parse((await readBody(c, CDS_BODY_LIMIT_BYTES)).toString('utf8'));
     } catch (err) {
       if (err instanceof ApiError) throw err;
       throw new ApiError('invalid_request', 'The body is not valid JSON.', { issues: [{ path: '', message: 'Invalid JSON' }] });

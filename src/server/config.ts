@@ -4,6 +4,10 @@ import type { TrustedIssuer } from '../cds/client-auth.ts';
 
 export const ENGINE_TIMEOUT_HARD_MAX_MS = 30_000;
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** The voice routes alone take uploads this large (the voice reference's 32 MB, plus multipart overhead). */
+export const VOICE_BODY_LIMIT_BYTES = 32 * 1024 * 1024 + 64 * 1024;
+/** The voice reference's production base URL. */
+export const VOICE_DEFAULT_URL = 'https://api.amplifierhealth.com';
 
 export interface ServerConfig {
   port: number;
@@ -43,6 +47,22 @@ export interface ServerConfig {
   cdsFhirTimeoutMs: number;
   /** Hook calls per minute per trusted issuer. */
   cdsRateLimitPerMinute: number;
+  /** Voice service account + key (both or neither): set → upstream mode; unset → embedded analysis. Server-side only. */
+  voiceAccountId?: string;
+  voiceApiKey?: string;
+  /** Voice service base URL (the reference's by default). */
+  voiceUrl: string;
+  /** Public URL of our /api/v1/voice/webhook and its signing secret (both or neither): set → webhooks, else polling. */
+  voiceWebhookUrl?: string;
+  voiceWebhookSecret?: string;
+  /** Requests per minute the voice account's plan allows (the reference's Standard plan: 10 general, 5 analyze). */
+  voiceRateGeneral: number;
+  voiceRateAnalyze: number;
+  /** How long a voice job (and its result) is kept server-side. */
+  voiceJobTtlSeconds: number;
+  /** Embedded analyses run at once (others wait as `pending`). */
+  voiceConcurrency: number;
+  voiceBodyLimitBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +166,12 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     cdsTrustedIssuers: [sandboxCdsIssuer(8081)],
     cdsFhirTimeoutMs: 8_000,
     cdsRateLimitPerMinute: 6_000,
+    voiceUrl: VOICE_DEFAULT_URL,
+    voiceRateGeneral: 10,
+    voiceRateAnalyze: 5,
+    voiceJobTtlSeconds: 3600,
+    voiceConcurrency: 2,
+    voiceBodyLimitBytes: VOICE_BODY_LIMIT_BYTES,
     ...overrides,
     ...(overrides.fhirServers ? { fhirServers: overrides.fhirServers.map(normalizeBaseUrl) } : {}),
     ...(overrides.engineTimeoutMs !== undefined
@@ -179,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     if (/[;,'"\s]/.test(src.replace(/^'(self|none)'$/, 'self'))) throw new ConfigError(`invalid CSP source: ${src}`);
   }
 
+  const voice = loadVoiceConfig(env);
+
   const timeout = parseOr(intIn('ENGINE_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER), env.ENGINE_TIMEOUT_MS, 10_000);
   const port = parseOr(intIn('PORT', 0, 65535), env.PORT, 8080);
   const cdsBase = env.CDS_BASE_URL?.trim();
@@ -208,5 +236,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     cdsTrustedIssuers: env.CDS_TRUSTED_ISSUERS?.trim() ? trustedIssuers(env.CDS_TRUSTED_ISSUERS) : [sandboxCdsIssuer(sandboxPort)],
     cdsFhirTimeoutMs: parseOr(intIn('CDS_FHIR_TIMEOUT_MS', 100, 30_000), env.CDS_FHIR_TIMEOUT_MS, 8_000),
     cdsRateLimitPerMinute: parseOr(intIn('CDS_RATE_LIMIT_PER_MINUTE', 1, 10_000_000), env.CDS_RATE_LIMIT_PER_MINUTE, 6_000),
+    ...voice,
   });
+}
+
+const voiceEnv = z.object({
+  VOICE_ACCOUNT_ID: z.string().trim().min(1).max(200).optional(),
+  VOICE_API_KEY: z.string().trim().min(1).max(500).optional(),
+  VOICE_URL: z.string().trim().optional(),
+  VOICE_WEBHOOK_URL: z.string().trim().optional(),
+  VOICE_WEBHOOK_SECRET: z.string().trim().min(16, 'VOICE_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  VOICE_RATE_GENERAL_PER_MINUTE: intIn('VOICE_RATE_GENERAL_PER_MINUTE', 1, 100_000).optional(),
+  VOICE_RATE_ANALYZE_PER_MINUTE: intIn('VOICE_RATE_ANALYZE_PER_MINUTE', 1, 100_000).optional(),
+  VOICE_JOB_TTL_SECONDS: intIn('VOICE_JOB_TTL_SECONDS', 60, 7 * 86_400).optional(),
+  VOICE_CONCURRENCY: intIn('VOICE_CONCURRENCY', 1, 16).optional(),
+});
+
+type VoiceConfig = Pick<
+  ServerConfig,
+  'voiceAccountId' | 'voiceApiKey' | 'voiceUrl' | 'voiceWebhookUrl' | 'voiceWebhookSecret' | 'voiceRateGeneral' | 'voiceRateAnalyze' | 'voiceJobTtlSeconds' | 'voiceConcurrency'
+>;
+
+function loadVoiceConfig(env: NodeJS.ProcessEnv): VoiceConfig {
+  const blankless = Object.fromEntries(Object.keys(voiceEnv.shape).map((k) => [k, env[k]?.trim() ? env[k] : undefined]));
+  const r = voiceEnv.safeParse(blankless);
+  if (!r.success) throw new ConfigError(r.error.issues[0]?.message ?? 'invalid voice configuration');
+  const v = r.data;
+  if (!!v.VOICE_ACCOUNT_ID !== !!v.VOICE_API_KEY) throw new ConfigError('VOICE_ACCOUNT_ID and VOICE_API_KEY must be set together (or neither)');
+  if (!!v.VOICE_WEBHOOK_URL !== !!v.VOICE_WEBHOOK_SECRET) throw new ConfigError('VOICE_WEBHOOK_URL and VOICE_WEBHOOK_SECRET must be set together (or neither)');
+  const voiceUrl = normalizeBaseUrl(v.VOICE_URL || VOICE_DEFAULT_URL);
+  const u = httpUrl('VOICE_URL', voiceUrl);
+  if (u.protocol === 'http:' && !isLoopback(u.hostname) && !bool(env.VOICE_ALLOW_INSECURE)) {
+    throw new ConfigError('VOICE_URL must be https (the API key would travel in clear); set VOICE_ALLOW_INSECURE=1 to override');
+  }
+  if (v.VOICE_WEBHOOK_URL) httpUrl('VOICE_WEBHOOK_URL', v.VOICE_WEBHOOK_URL);
+  return {
+    voiceAccountId: v.VOICE_ACCOUNT_ID,
+    voiceApiKey: v.VOICE_API_KEY,
+    voiceUrl,
+    voiceWebhookUrl: v.VOICE_WEBHOOK_URL,
+    voiceWebhookSecret: v.VOICE_WEBHOOK_SECRET,
+    voiceRateGeneral: v.VOICE_RATE_GENERAL_PER_MINUTE ?? 10,
+    voiceRateAnalyze: v.VOICE_RATE_ANALYZE_PER_MINUTE ?? 5,
+    voiceJobTtlSeconds: v.VOICE_JOB_TTL_SECONDS ?? 3600,
+    voiceConcurrency: v.VOICE_CONCURRENCY ?? 2,
+  };
 }

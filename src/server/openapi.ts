@@ -1,6 +1,6 @@
 // OpenAPI 3.1 document generated from the zod contract (no hand-written copy of any schema).
 import { z } from 'zod';
-import { API_PREFIX, ENDPOINTS, ENGINE_NAMES, errorEnvelope, HTTP_STATUS, type ErrorCode } from '../contract/index.ts';
+import { API_PREFIX, ENDPOINTS, ENGINE_NAMES, errorEnvelope, HTTP_STATUS, voiceAnalyzeFields, voiceJob, type ErrorCode } from '../contract/index.ts';
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -24,7 +24,30 @@ const ERROR_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   server_error: 'Unexpected error processing the request.',
   upstream_error: 'The remote engine (or the FHIR server checking the token) failed or answered off-contract.',
   upstream_timeout: 'The remote engine did not answer within the configured timeout.',
+  audio_too_short: 'The recording is under 15 seconds.',
+  audio_too_long: 'The recording is over 20 minutes.',
+  unsupported_format: 'The audio is not WAV, FLAC or MP3.',
+  audio_poor_quality: 'The voice service judged the recording conditions below what analysis needs.',
+  payment_required: 'The voice service account has no credits left.',
 };
+
+const VOICE_ERRORS: ErrorCode[] = [
+  'invalid_request',
+  'audio_too_short',
+  'audio_too_long',
+  'unsupported_format',
+  'unauthorized',
+  'invalid_token',
+  'payment_required',
+  'forbidden',
+  'payload_too_large',
+  'unsupported_media_type',
+  'audio_poor_quality',
+  'rate_limited',
+  'server_error',
+  'upstream_error',
+  'upstream_timeout',
+];
 
 const ENGINE_ERRORS: ErrorCode[] = [
   'invalid_request',
@@ -58,6 +81,55 @@ function errorResponses(codes: ErrorCode[]): Record<string, unknown> {
     };
   }
   return out;
+}
+
+function addVoicePaths(schemas: Record<string, unknown>, paths: Record<string, unknown>): void {
+  schemas.VoiceJob = schemaOf(voiceJob, 'output');
+  schemas.VoiceJobEnvelope = {
+    type: 'object',
+    properties: { ok: { const: true }, requestId: { type: 'string', pattern: '^req_[0-9a-f]{20}$' }, data: ref('VoiceJob') },
+    required: ['ok', 'requestId', 'data'],
+  };
+  const fields = schemaOf(voiceAnalyzeFields, 'input') as { properties?: Record<string, unknown> };
+  const ok = (description: string) => ({ description, headers: rateHeaders, content: { 'application/json': { schema: ref('VoiceJobEnvelope') } } });
+  paths[`${API_PREFIX}/voice/analyze`] = {
+    post: {
+      operationId: 'voiceAnalyze',
+      summary: 'Analyse a voice sample (15 s–20 min WAV, FLAC or MP3, ≤32 MB): returns the job at once.',
+      tags: ['voice'],
+      security: [{ smartToken: [], fhirServer: [] }],
+      parameters: [{ name: 'X-Patient-Id', in: 'header', required: false, schema: { type: 'string' }, description: 'Patient in context, when the token’s introspection does not name it.' }],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: { type: 'object', properties: { audio: { type: 'string', format: 'binary' }, ...fields.properties }, required: ['audio'] },
+          },
+        },
+      },
+      responses: { '200': ok('The voice job (status pending or running).'), ...errorResponses(VOICE_ERRORS) },
+    },
+  };
+  paths[`${API_PREFIX}/voice/jobs/{job_id}`] = {
+    get: {
+      operationId: 'voiceJob',
+      summary: 'A voice job of the caller’s patient on the caller’s FHIR server (poll every 2–5 s).',
+      tags: ['voice'],
+      security: [{ smartToken: [], fhirServer: [] }],
+      parameters: [{ name: 'job_id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { '200': ok('The voice job.'), ...errorResponses(['unauthorized', 'invalid_token', 'forbidden', 'not_found', 'rate_limited', 'server_error']) },
+    },
+  };
+  paths[`${API_PREFIX}/voice/webhook`] = {
+    post: {
+      operationId: 'voiceWebhook',
+      summary: 'Completion webhook of the voice service (upstream mode): X-Webhook-Signature = HMAC-SHA256 of the body; each job_id processed once.',
+      tags: ['voice'],
+      security: [],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('VoiceJob') } } },
+      responses: { '200': { description: 'Received (a replay is acknowledged, not processed again).' }, ...errorResponses(['invalid_request', 'unauthorized', 'not_found', 'rate_limited']) },
+    },
+  };
 }
 
 export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
@@ -97,6 +169,8 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
       },
     };
   }
+
+  addVoicePaths(schemas, paths);
 
   paths[`${API_PREFIX}/ping`] = {
     get: {
@@ -147,7 +221,7 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
         'document needs the SMART access token of the launching EHR and the FHIR base URL it was issued for.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'intelligence' }],
+    tags: [{ name: 'intelligence' }, { name: 'voice' }],
     security: [{ smartToken: [], fhirServer: [] }],
     paths,
     components: {

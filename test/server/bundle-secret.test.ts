@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { DOUBLE_ACCOUNT } from '../../src/sandbox/voice-double/index.ts';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -11,15 +12,16 @@ function files(dir: string): string[] {
   });
 }
 
-it('dist/ contains no ENGINE_API_KEY value and no server-only secrets', () => {
+it('dist/ contains no ENGINE_API_KEY / VOICE_API_KEY value and no server-only secrets', () => {
   const dist = join(import.meta.dirname, '../../dist');
   expect(existsSync(dist), 'dist/ is missing: run `npm run build` (npm test builds it first)').toBe(true);
   const all = files(dist);
   expect(all.length).toBeGreaterThan(0);
-  const needles = ['ENGINE_API_KEY', 'att_sk_'];
-  if (process.env.ENGINE_API_KEY) needles.push(process.env.ENGINE_API_KEY);
+  const needles = ['ENGINE_API_KEY', 'att_sk_', 'VOICE_API_KEY', 'VOICE_WEBHOOK_SECRET', 'X-API-Key', DOUBLE_ACCOUNT.apiKey].map((n) => ({ n, label: n }));
+  // The configured values themselves (named, never printed).
+  for (const v of ['ENGINE_API_KEY', 'VOICE_API_KEY', 'VOICE_WEBHOOK_SECRET']) if (process.env[v]) needles.push({ n: process.env[v]!, label: `the ${v} value` });
   for (const f of all) {
     const text = readFileSync(f, 'latin1');
-    for (const n of needles) expect(text.includes(n), `${f} contains ${n === process.env.ENGINE_API_KEY ? 'the key' : n}`).toBe(false);
+    for (const { n, label } of needles) expect(text.includes(n), `${f} contains ${label}`).toBe(false);
   }
 });

@@ -10,6 +10,7 @@ import {
   PHQ9,
   SLEEP_DURATION,
   TIDEMARK_ENGINE,
+  VOICE_SAMPLE_CODE,
 } from '../terminology.ts';
 
 export interface ChartQuery {
@@ -45,7 +46,7 @@ export function chartQueries(patientId: string): ChartQuery[] {
     GAD7.panel!,
     SLEEP_DURATION,
   ];
-  const ours = [...Object.values(ENGINE_CODES).map((c) => c.code), DMSE_LATENCY_CODE].map((c) => `${TIDEMARK_ENGINE}|${c}`);
+  const ours = [...Object.values(ENGINE_CODES).map((c) => c.code), DMSE_LATENCY_CODE, VOICE_SAMPLE_CODE].map((c) => `${TIDEMARK_ENGINE}|${c}`);
   return [
     q('scales', 'Observation', { code: loinc(scaleCodes), _sort: 'date' }),
     q('labs', 'Observation', { category: 'laboratory', _sort: 'date' }),

@@ -2,7 +2,7 @@
 // never throws; every entry it leaves out is in `excluded` with a reason.
 import type { EngineName } from '../../contract/index.ts';
 import type { ChartData, DatedValue, StoredResult } from '../chart.ts';
-import { DMSE_LATENCY_CODE, SLEEP_DURATION, TIDEMARK_ENGINE } from '../terminology.ts';
+import { DMSE_LATENCY_CODE, SLEEP_DURATION, TIDEMARK_ENGINE, VOICE_SAMPLE_CODE } from '../terminology.ts';
 import { isTidemarkObservation, readStoredResult } from '../write/read-back.ts';
 import { AssessmentReader, instrumentOfObservation } from './assessments.ts';
 import { LabReader, analyteOf, isLaboratory } from './labs.ts';
@@ -10,6 +10,7 @@ import { mergeDuplicatePrescriptions, readMedicationRequest, readMedicationState
 import * as S from './schemas.ts';
 import { MapContext, hasCode, loincCodes } from './values.ts';
 import { readDmseLatency, readSleep, readVisit } from './vitals.ts';
+import { readVoiceSpeechRate } from './voice.ts';
 
 const READ_TYPES = ['Observation', 'QuestionnaireResponse', 'MedicationRequest', 'MedicationStatement', 'Encounter'] as const;
 
@@ -20,6 +21,7 @@ export function mapChart(patientId: string, resources: readonly unknown[]): Char
   const prescriptions = [];
   const sleep: DatedValue[] = [];
   const dmseLatency: DatedValue[] = [];
+  const speechRate: DatedValue[] = [];
   let lastVisit: { at: string; ms: number; sourceRef: string } | undefined;
   const history: Partial<Record<EngineName, StoredResult[]>> = {};
   const seen = new Set<string>();
@@ -44,6 +46,11 @@ export function mapChart(patientId: string, resources: readonly unknown[]): Char
           if (hasCode(o.code, TIDEMARK_ENGINE, DMSE_LATENCY_CODE)) {
             const v = readDmseLatency(ctx, o);
             if (v) dmseLatency.push(v);
+            break;
+          }
+          if (hasCode(o.code, TIDEMARK_ENGINE, VOICE_SAMPLE_CODE)) {
+            const v = readVoiceSpeechRate(ctx, o);
+            if (v) speechRate.push(v);
             break;
           }
           const stored = readStoredResult(o);
@@ -98,6 +105,7 @@ export function mapChart(patientId: string, resources: readonly unknown[]): Char
     prescriptions: sortPrescriptions(mergeDuplicatePrescriptions(ctx, prescriptions)),
     sleep: sleep.sort(byTime),
     dmseLatency: dmseLatency.sort(byTime),
+    speechRate: speechRate.sort(byTime),
     lastVisit: lastVisit ? { at: lastVisit.at, sourceRef: lastVisit.sourceRef } : null,
     history,
     excluded: ctx.excluded,

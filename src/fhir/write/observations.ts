@@ -335,10 +335,14 @@ async function buildDepressionSeverityObservation(r: AnyEngineResult): Promise<O
   return obs;
 }
 
-/** One transaction Bundle of conditional creates (If-None-Exist on the identifier); duplicates dropped. */
-export async function buildWriteBundle(results: readonly AnyEngineResult[]): Promise<Bundle<Observation>> {
+/**
+ * One transaction Bundle of conditional creates (If-None-Exist on the identifier); duplicates dropped.
+ * `extra`: Observations built elsewhere with the same identity rules (e.g. a voice sample, fhir/write/voice.ts).
+ */
+export async function buildWriteBundle(results: readonly AnyEngineResult[], extra: readonly Observation[] = []): Promise<Bundle<Observation>> {
   const all: Observation[] = [];
   for (const r of results) all.push(...(await buildResultObservations(r)));
+  all.push(...extra);
   return transactionBundle(all);
 }
 

@@ -1,6 +1,7 @@
 // "Save to chart": preview exactly what will be written, write it once, show what was written.
 // A failure never touches the results on screen (this component does not own them): it explains,
 // offers Retry and "Download as FHIR JSON".
+import type { Observation } from '@medplum/fhirtypes';
 import { useId } from 'react';
 import { ENDPOINTS } from '../../../contract/index.ts';
 import type { ChartData } from '../../../fhir/chart.ts';
@@ -17,6 +18,8 @@ import './write-back.css';
 export interface SaveToChartProps {
   /** Successful engine results, one per engine ({patientId, engine, request, response}). */
   results: readonly EngineResult[];
+  /** Observations built elsewhere (a voice sample) written with them; keep the array stable. */
+  extra?: readonly Observation[];
   /** FHIR base URL (links to what was written). */
   serverUrl: string;
   /** Authenticated request to the FHIR server (fetchFhirWriter builds one from the SMART token). */
@@ -54,9 +57,9 @@ function outcomeSummary(o: WriteOutcome): string {
   return `Saved to the chart: ${parts.join(', ') || 'nothing to write'}.`;
 }
 
-export function SaveToChart({ results: given, serverUrl, fhirRequest, scope, onSaved, disabledReason, chartHistory }: SaveToChartProps) {
+export function SaveToChart({ results: given, extra, serverUrl, fhirRequest, scope, onSaved, disabledReason, chartHistory }: SaveToChartProps) {
   const results = useStableResults(given);
-  const { bundle, buildError, state, canWrite, openPreview, cancel, save } = useSaveToChart({ results, request: fhirRequest, serverUrl, scope, onSaved });
+  const { bundle, buildError, state, canWrite, openPreview, cancel, save } = useSaveToChart({ results, extra, request: fhirRequest, serverUrl, scope, onSaved });
   const matched = useResultsInChart(results, chartHistory);
   // Shown only when the chart was read and holds at least one of the current results.
   const inChart = chartHistory && matched?.some((m) => m.stored) ? matched : null;
@@ -79,7 +82,7 @@ export function SaveToChart({ results: given, serverUrl, fhirRequest, scope, onS
             ? inChartSummary(inChart)
             : '';
 
-  if (results.length === 0) {
+  if (results.length === 0 && !extra?.length) {
     return (
       <div className="write-back" data-feature="write-back">
         <button type="button" className="button" disabled title="No finished results to save yet">

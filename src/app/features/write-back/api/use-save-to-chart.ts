@@ -17,6 +17,8 @@ export type SavePhase =
 export interface UseSaveToChartOptions {
   /** Successful engine results ({patientId, engine, request, response}). */
   results: readonly EngineResult[];
+  /** Observations built elsewhere (e.g. a voice sample) written in the same Bundle; keep the array stable. */
+  extra?: readonly Observation[];
   /** Authenticated request to the FHIR server (see fhir-writer.ts). */
   request: FhirRequest;
   /** FHIR base URL (links to the written Observations). */
@@ -115,11 +117,13 @@ export function useStableResults(results: readonly EngineResult[]): readonly Eng
   return ref.current;
 }
 
-export function useSaveToChart({ results: given, request, serverUrl, scope, onSaved }: UseSaveToChartOptions): SaveToChart {
+const NO_EXTRA: readonly Observation[] = [];
+
+export function useSaveToChart({ results: given, extra = NO_EXTRA, request, serverUrl, scope, onSaved }: UseSaveToChartOptions): SaveToChart {
   const results = useStableResults(given);
   // The Bundle with the results it was built from: never offer a Bundle of earlier results.
-  const [built, setBuilt] = useState<{ results: readonly EngineResult[]; bundle: Bundle<Observation> } | null>(null);
-  const bundle = built && built.results === results ? built.bundle : null;
+  const [built, setBuilt] = useState<{ results: readonly EngineResult[]; extra: readonly Observation[]; bundle: Bundle<Observation> } | null>(null);
+  const bundle = built && built.results === results && built.extra === extra ? built.bundle : null;
   const [buildError, setBuildError] = useState<Error | null>(null);
   const [state, setState] = useState<SavePhase>({ phase: 'idle' });
   const busy = useRef(false);
@@ -131,10 +135,10 @@ export function useSaveToChart({ results: given, request, serverUrl, scope, onSa
     let live = true;
     setBuilt(null);
     setBuildError(null);
-    buildWriteBundle(results).then(
+    buildWriteBundle(results, extra).then(
       (b) => {
         if (!live) return;
-        setBuilt({ results, bundle: b });
+        setBuilt({ results, extra, bundle: b });
         const done = savedOutcomes.get(bundleKey(serverUrl, b));
         setState(done ? { phase: 'saved', outcome: done } : (s) => (s.phase === 'saved' ? { phase: 'idle' } : s));
       },
@@ -143,7 +147,7 @@ export function useSaveToChart({ results: given, request, serverUrl, scope, onSa
     return () => {
       live = false;
     };
-  }, [results, serverUrl]);
+  }, [results, extra, serverUrl]);
 
   const openPreview = useCallback(() => setState((s) => (s.phase === 'saving' ? s : { phase: 'preview' })), []);
   const cancel = useCallback(() => setState((s) => (s.phase === 'saving' ? s : { phase: 'idle' })), []);
