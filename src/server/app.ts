@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { API_PREFIX, ENDPOINTS, ENGINE_NAMES, toIssues, type EngineName } from '../contract/index.ts';
 import { TokenVerifier } from './auth.ts';
 import { EmbeddedBackend, UpstreamBackend, type BackendKind, type EngineBackend } from './backend.ts';
-import { normalizeBaseUrl, type ServerConfig } from './config.ts';
+import { matchFhirServer, type ServerConfig } from './config.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { newRequestId } from './ids.ts';
 import { createLogger, errorForLog, type Logger } from './logger.ts';
@@ -92,7 +92,6 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       logger.warn({ ...errorForLog(err) }, 'rate limit store unavailable; allowing requests');
     }
   });
-  const fhirServers = new Set(config.fhirServers.map(normalizeBaseUrl));
   const staticFiles = new StaticFiles(config.staticDir);
   const baseHeaders = securityHeaders(buildCsp(config));
   let openapiJson: string | undefined;
@@ -182,8 +181,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       await limit(st, ipKey, config.rateLimitIpPerMinute);
       throw new ApiError('unauthorized', 'Send X-FHIR-Server: <FHIR base URL the token was issued for>.');
     }
-    const fhirBase = normalizeBaseUrl(serverHeader);
-    if (!fhirServers.has(fhirBase)) {
+    const fhirBase = matchFhirServer(config.fhirServers, serverHeader);
+    if (!fhirBase) {
       await limit(st, ipKey, config.rateLimitIpPerMinute);
       throw new ApiError('forbidden', 'This FHIR server is not accepted by this deployment.');
     }
