@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_ISS, planLaunch, resolveScope, SCOPES_V1 } from '../../src/launch/launch-config.ts';
-import { classifyLaunchProblem } from '../../src/app/features/launch-session/launch-error.tsx';
+import { render, screen } from '@testing-library/react';
+import { classifyLaunchProblem, LaunchError } from '../../src/app/features/launch-session/launch-error.tsx';
 
 const APP = 'http://127.0.0.1:8080/launch/';
 
@@ -48,5 +49,35 @@ describe('launch problems on the app page', () => {
     expect(classifyLaunchProblem('http://a/')).toBeNull();
     expect(classifyLaunchProblem('http://a/', new Error('No state found! Please (re)launch the app.'))).toMatchObject({ kind: 'relaunch' });
     expect(classifyLaunchProblem('http://a/', new Error('Failed to fetch'))).toMatchObject({ kind: 'auth-error' });
+  });
+
+  // fhirclient's HttpError message: "<status> <text>\nURL: <token endpoint>\n<error>: <description>".
+  const tokenError = (status: string, url: string, body: string) => new Error(`${status}\nURL: ${url}\n${body}`);
+
+  it.each([
+    // the endpoint URL contains "token" (and "oauth2", "session"): that alone says nothing
+    ['401 Unauthorized', 'https://ehr.example/oauth2/token', 'invalid_client: Client authentication failed', 'app-refused'],
+    ['400 Bad Request', 'https://ehr.example/auth/token', 'unauthorized_client: not allowed for this grant', 'app-refused'],
+    ['400 Bad Request', 'https://ehr.example/session/token', 'invalid_scope: patient/*.cruds', 'app-refused'],
+    ['400 Bad Request', 'https://ehr.example/auth/token', 'invalid_grant: authorization code expired', 'relaunch'],
+    ['500 Internal Server Error', 'https://ehr.example/auth/token', '', 'auth-error'],
+    ['503 Service Unavailable', 'https://ehr.example/token', 'temporarily_unavailable', 'auth-error'],
+  ] as const)('token endpoint %s at %s with "%s" → %s', (status, url, body, kind) => {
+    expect(classifyLaunchProblem('http://a/?state=s&code=c', tokenError(status, url, body)).kind).toBe(kind);
+  });
+
+  it('names the OAuth code the EHR answered (for the administrator), not a made-up session expiry', () => {
+    const p = classifyLaunchProblem('http://a/', tokenError('401 Unauthorized', 'https://ehr.example/token', 'invalid_client: bad'));
+    expect(p).toEqual({ kind: 'app-refused', code: 'invalid_client', detail: expect.stringContaining('invalid_client') });
+  });
+});
+
+describe('launch problem screens', () => {
+  it('invalid_client says the EHR did not accept the app, names the code, and never says the session expired', () => {
+    render(<LaunchError problem={{ kind: 'app-refused', code: 'invalid_client', detail: '401 Unauthorized' }} />);
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent('The EHR did not accept Tidemark');
+    expect(alert).toHaveTextContent('invalid_client');
+    expect(alert).not.toHaveTextContent(/expired/i);
   });
 });
