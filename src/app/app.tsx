@@ -2,6 +2,7 @@
 import { memo, useDeferredValue } from 'react';
 import { ENGINE_NAMES, type ClinicalMeasure } from '../contract/index.ts';
 import type { ChartData } from '../fhir/chart.ts';
+import { PanelBoundary } from './components/error-boundary.tsx';
 import { ErrorState, Skeleton } from './components/states.tsx';
 import { useChart } from './features/chart/api/get-chart.ts';
 import { DataQualityNote } from './features/data-quality/data-quality-note.tsx';
@@ -49,7 +50,9 @@ export function App() {
           Tidemark <span className="muted">· measurement-based care</span>
         </p>
       </header>
-      <PatientBanner />
+      <PanelBoundary what="The patient banner">
+        <PatientBanner />
+      </PanelBoundary>
       <main className="app-main" id="main">
         <h1 className="visually-hidden">Tidemark decision support</h1>
         {alert && <SafetyBanner alert={alert} />}
@@ -70,12 +73,30 @@ export function App() {
           </section>
         ) : (
           <>
-            <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
-            <DataQualityNote chart={chart.data} />
-            {deferred.chart && <TrendDetail chart={deferred.chart} runs={deferred.runs} measures={deferred.measures} />}
+            {/* Each part in its own boundary: a failed lazy chunk or a chart error stays in its panel;
+                the safety banner above is outside every boundary. */}
+            <PanelBoundary what="The summary">
+              <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
+            </PanelBoundary>
+            <PanelBoundary what="The data-quality note">
+              <DataQualityNote chart={chart.data} />
+            </PanelBoundary>
+            {deferred.chart && (
+              <PanelBoundary what="The PHQ-9 trend">
+                <TrendDetail chart={deferred.chart} runs={deferred.runs} measures={deferred.measures} />
+              </PanelBoundary>
+            )}
             {/* Relapse risk over time from the chart's earlier saved results (its recharts part is lazy-loaded). */}
-            {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && <RelapseHistoryPanel chart={chart.data} runs={runs} />}
-            {deferred.chart && <CardsDetail chart={deferred.chart} runs={deferred.runs} />}
+            {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && (
+              <PanelBoundary what="Relapse risk over time">
+                <RelapseHistoryPanel chart={chart.data} runs={runs} />
+              </PanelBoundary>
+            )}
+            {deferred.chart && (
+              <PanelBoundary what="The results in detail">
+                <CardsDetail chart={deferred.chart} runs={deferred.runs} />
+              </PanelBoundary>
+            )}
           </>
         )}
       </main>

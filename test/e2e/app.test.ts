@@ -10,6 +10,7 @@ import { ENDPOINTS, type RelapseResponse } from '../../src/contract/index.ts';
 import { runEngine } from '../../src/engines/index.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
 import { launchToken, type TokenResponse } from '../sandbox/helpers.ts';
+import { axeViolations, describeViolations } from './axe.ts';
 import { ARTIFACTS, launchBrowser, startStack, type Stack } from './harness.ts';
 
 let stack: Stack;
@@ -65,6 +66,12 @@ async function launch(page: Page, patient: string): Promise<number> {
 /** Every engine finished and every lazy chart rendered (nothing left in a loading state). */
 async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0);
+}
+
+/** axe-core finds no WCAG 2.1 A/AA or best-practice violation on the page as it is now. */
+async function expectAccessible(page: Page, where: string): Promise<void> {
+  const violations = await axeViolations(page);
+  expect(violations, `${where}:\n${describeViolations(violations)}`).toEqual([]);
 }
 
 const fmt = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(n);
@@ -129,6 +136,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     expect(data.factors.map((f) => [f.key, f.points, f.maxPoints])).toEqual(own.factors.map((f) => [f.key, f.points, f.maxPoints]));
 
     await settled(page);
+    await expectAccessible(page, 'relapse patient page');
     await page.screenshot({ path: join(ARTIFACTS, 'relapse-1024.png'), fullPage: true });
     await page.setViewportSize({ width: 360, height: 800 });
     await page.waitForTimeout(300); // recharts' ResponsiveContainer re-measures
@@ -151,6 +159,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     const first = await page.evaluate(() => document.querySelector('#main > :not(h1)')?.className);
     expect(first).toContain('safety-banner');
     await settled(page);
+    await expectAccessible(page, 'item9 patient page');
     await page.screenshot({ path: join(ARTIFACTS, 'item9-1024.png'), fullPage: true });
     await page.setViewportSize({ width: 360, height: 800 });
     await page.waitForTimeout(300);
@@ -165,6 +174,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     await denied.waitFor();
     expect(await denied.locator('h1').textContent()).toBe('Access was not granted');
     expect(await denied.textContent()).toMatch(/Relaunch from the EHR/);
+    await expectAccessible(page, 'access denied page');
     await page.screenshot({ path: join(ARTIFACTS, 'error-denied.png') });
 
     // The app's URL opened in the same tab afterwards (a stale, token-less session in sessionStorage) …
@@ -180,6 +190,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     const relaunch = fresh.getByRole('alert');
     await relaunch.waitFor();
     expect(await relaunch.textContent()).toMatch(/relaunch Tidemark from the EHR/i);
+    await expectAccessible(fresh, 'no-launch page');
     await fresh.screenshot({ path: join(ARTIFACTS, 'error-no-launch.png') });
     await closePage(fresh);
   });
@@ -195,6 +206,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
         inApp[patient]!.push(t.app);
         if (patient === 'longterm' && i === 0) {
           await settled(page);
+          await expectAccessible(page, 'longterm patient page');
           await page.screenshot({ path: join(ARTIFACTS, 'longterm-1024.png'), fullPage: true });
         }
         await closePage(page);
@@ -241,6 +253,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     const n = Number(/Write (\d+)/.exec((await write.textContent()) ?? '')![1]);
     expect(n).toBeGreaterThanOrEqual(5);
     expect(await page.locator('.write-back__table tbody tr').count()).toBe(n);
+    await expectAccessible(page, 'save preview');
     await page.screenshot({ path: join(ARTIFACTS, 'writeback-preview.png'), fullPage: true });
     await write.click();
     await page.getByRole('heading', { name: 'Written to the chart', exact: true }).waitFor();
@@ -249,6 +262,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     expect(await page.locator('.write-back__written li[data-outcome="created"]').count()).toBe(n);
     const links = page.locator('.write-back__written a[href*="/Observation/"]');
     expect(await links.count()).toBe(n);
+    await expectAccessible(page, 'written to the chart');
     await page.screenshot({ path: join(ARTIFACTS, 'writeback-saved.png'), fullPage: true });
     await closePage(page);
 
@@ -267,6 +281,7 @@ describe('Tidemark in Chromium, launched from the sandbox EHR', () => {
     const earlierRows = history.getByRole('row').filter({ hasText: 'Observation/' });
     expect(await earlierRows.count()).toBeGreaterThanOrEqual(1);
     await settled(again);
+    await expectAccessible(again, 'relapse page after a save (relapse history)');
     await again.screenshot({ path: join(ARTIFACTS, 'relapse-relaunch-1024.png'), fullPage: true });
 
     // Save again: nothing new in the chart.

@@ -63,7 +63,7 @@ describe('launch problems on the app page', () => {
     ['500 Internal Server Error', 'https://ehr.example/auth/token', '', 'auth-error'],
     ['503 Service Unavailable', 'https://ehr.example/token', 'temporarily_unavailable', 'auth-error'],
   ] as const)('token endpoint %s at %s with "%s" → %s', (status, url, body, kind) => {
-    expect(classifyLaunchProblem('http://a/?state=s&code=c', tokenError(status, url, body)).kind).toBe(kind);
+    expect(classifyLaunchProblem('http://a/?state=s&code=c', tokenError(status, url, body))?.kind).toBe(kind);
   });
 
   it('names the OAuth code the EHR answered (for the administrator), not a made-up session expiry', () => {

@@ -1,6 +1,6 @@
 // Renders the real App with a plain-fetch data layer (no fhirclient) against msw.
 import { QueryClient } from '@tanstack/react-query';
-import { render } from '@testing-library/react';
+import { render, type RenderOptions } from '@testing-library/react';
 import { App } from '../../src/app/app.tsx';
 import { AppProviders } from '../../src/app/app-providers.tsx';
 import type { DataLayer } from '../../src/app/features/launch-session/data-layer.tsx';
@@ -25,11 +25,12 @@ export function testDataLayer(over: Partial<DataLayer> = {}): DataLayer {
   };
 }
 
-export function renderApp(over: Partial<DataLayer> = {}) {
+export function renderApp(over: Partial<DataLayer> = {}, options: Pick<RenderOptions, 'onCaughtError' | 'onRecoverableError'> = {}) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, retryDelay: 0, gcTime: Infinity } } });
   return render(
     <AppProviders layer={testDataLayer(over)} queryClient={queryClient}>
       <App />
     </AppProviders>,
+    options,
   );
 }

@@ -61,6 +61,16 @@ function renderSave(props: { results?: EngineResult[]; scope?: string | null; re
   );
 }
 
+/**
+ * The save flow's own live region. Not `screen.getByRole('status')`: while a lazily loaded chart is
+ * still arriving (slow under CPU load), its loading skeleton is a role="status" region too.
+ */
+function saveStatus(): HTMLElement {
+  const area = document.querySelector<HTMLElement>('[data-feature="write-back"]');
+  if (!area) throw new Error('Save to chart is not on screen');
+  return within(area).getByRole('status');
+}
+
 async function openPreview(opts: { rendered?: boolean } = {}) {
   if (!opts.rendered) renderSave();
   const user = userEvent.setup();
@@ -106,7 +116,7 @@ describe('saving', () => {
     const links = within(written).getAllByRole('link');
     expect(links.map((a) => a.getAttribute('href'))).toEqual([`${FHIR_BASE}/Observation/obs-1`, `${FHIR_BASE}/Observation/obs-2`, `${FHIR_BASE}/Observation/obs-3`]);
     expect(within(written).getAllByText('Created')).toHaveLength(3);
-    expect(screen.getByRole('status')).toHaveTextContent('Saved to the chart: 3 created.');
+    expect(saveStatus()).toHaveTextContent('Saved to the chart: 3 created.');
     expect(screen.getByTestId('results')).toBeInTheDocument();
   });
 
@@ -229,7 +239,7 @@ describe('already in the chart (matched by write identity, across launches)', ()
     const items = within(list).getAllByRole('listitem');
     expect(items.map((li) => li.textContent)).toEqual(['Already in the chart Tidemark Relapse risk — Observation/tm-9', 'Not saved Tidemark Outcome']);
     expect(within(items[0]!).getByRole('link', { name: 'Observation/tm-9' })).toHaveAttribute('href', `${FHIR_BASE}/Observation/tm-9`);
-    expect(screen.getByRole('status')).toHaveTextContent('1 of 2 results already in the chart; 1 not saved.');
+    expect(saveStatus()).toHaveTextContent('1 of 2 results already in the chart; 1 not saved.');
     // not everything is saved: the Save button is the primary action, no "already" mark
     await waitFor(() => expect(screen.getByRole('button', { name: 'Save to chart' })).toBeEnabled());
     expect(screen.getByRole('button', { name: 'Save to chart' })).not.toHaveClass('button--secondary');
@@ -273,7 +283,7 @@ describe('already in the chart (matched by write identity, across launches)', ()
     const relapseItem = items.find((li) => /Relapse risk/.test(li.textContent ?? ''))!;
     expect(within(relapseItem).getByRole('link')).toHaveAttribute('href', `${FHIR_BASE}/Observation/${relapseId}`);
     expect(screen.getByText('Already in the chart', { selector: '.write-back__done' })).toBeInTheDocument();
-    expect(screen.getByRole('status')).toHaveTextContent('Already in the chart: all 4 results are saved.');
+    expect(saveStatus()).toHaveTextContent('Already in the chart: all 4 results are saved.');
     expect(screen.getByRole('button', { name: 'Save to chart' })).toHaveClass('button--secondary');
     expect(screen.queryByText('Not saved', { selector: '.badge' })).not.toBeInTheDocument();
 

@@ -7,6 +7,7 @@ import { ENGINE_NAMES, type EngineName, type EngineRequest } from '../../../cont
 import type { ChartData } from '../../../fhir/chart.ts';
 import type { EngineResult } from '../../../fhir/write/index.ts';
 import { buildEngineRequests } from '../../lib/fhir-mapping.ts';
+import { PanelBoundary } from '../../components/error-boundary.tsx';
 import { useStableList } from '../../lib/use-stable-list.ts';
 import { useDataLayer, type DataLayer } from '../launch-session/data-layer.tsx';
 import type { EngineRuns } from '../scores/api/run-engine.ts';
@@ -69,13 +70,15 @@ export function SaveToChartArea({ chart, runs }: SaveToChartAreaProps) {
   const { request, scope } = useMemo(() => writeBackFromLayer(layer), [layer]);
   const pending = ENGINE_NAMES.some((e) => runs[e].isPending);
   return (
-    <SaveToChart
-      results={results}
-      serverUrl={layer.serverUrl}
-      fhirRequest={request}
-      scope={scope}
-      chartHistory={chart.history}
-      disabledReason={pending ? 'Waiting for every result before saving…' : undefined}
-    />
+    <PanelBoundary what="Save to chart">
+      <SaveToChart
+        results={results}
+        serverUrl={layer.serverUrl}
+        fhirRequest={request}
+        scope={scope}
+        chartHistory={chart.history}
+        disabledReason={pending ? 'Waiting for every result before saving…' : undefined}
+      />
+    </PanelBoundary>
   );
 }
