@@ -74,7 +74,7 @@ describe('FHIR searches and paging', () => {
     const chart = await readChart(fetchJson, 'p1');
     expect(chart.assessments.map((a) => a.score)).toEqual([6, 5, 8, 12, 16, 19]);
     expect(chart.prescriptions.map((p) => p.id)).toEqual(['MedicationRequest/rx-esc']);
-    expect(chart.notes).toContainEqual(expect.objectContaining({ sourceRef: 'MedicationStatement', detail: expect.stringContaining('HTTP 403') }));
+    expect(chart.notes).toContainEqual(expect.objectContaining({ sourceRef: 'MedicationStatement', detail: expect.stringContaining('refused the search (403') }));
   });
 
   it('readChart throws when every search fails (e.g. expired token)', async () => {
