@@ -1,10 +1,12 @@
-// Pure launch configuration: URL + page config → the options for FHIR.oauth2.authorize.
-// Kept apart from main.ts so it is unit-tested without a browser redirect.
+// Pure launch configuration: URL + page config → the options for FHIR.oauth2.authorize, and the
+// scopes to ask for once the server's capabilities are known. Kept apart from main.ts so it is
+// unit-tested without a browser redirect.
+import { resourceScope, type ScopeVersion } from '../fhir/ehr/scopes.ts';
 
 export const DEFAULT_CLIENT_ID = 'tidemark';
 export const DEFAULT_SANDBOX_ISS = 'http://127.0.0.1:8081/fhir';
 
-/** SMART v2 scopes: read what the engines need, create Observations (write-back, issue 6). */
+/** SMART v2 scopes for an open server (coded Observations): read what the engines need, create Observations. */
 export const SCOPES_V2 = [
   'launch',
   'launch/patient',
@@ -46,13 +48,15 @@ export interface AuthorizeOptions {
   clientId: string;
   scope: string;
   redirectUri: string;
-  pkceMode: 'required';
+  /** PKCE S256 whenever the server lists it (Oracle's 2024 pages say it is not implemented there). */
+  pkceMode: 'ifSupported';
   iss: string;
   launch?: string;
 }
 
 export type LaunchPlan =
-  | { kind: 'ehr' | 'standalone'; options: AuthorizeOptions }
+  /** `scopeOverride`: the scope the page or URL insists on; null = decide from the server's capabilities. */
+  | { kind: 'ehr' | 'standalone'; options: AuthorizeOptions; scopeOverride: string | null }
   | { kind: 'error'; title: string; message: string };
 
 function isHttpUrl(value: string): boolean {
@@ -64,16 +68,58 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** `scope` may be a full scope string, or the shorthands `v1` / `v2`. */
-export function resolveScope(raw: string | null | undefined, standalone: boolean): string {
+/**
+ * `scope` may be a full scope string, `v1` / `v2` (the default scopes in that syntax), or `auto`
+ * (empty): decided from the server's capabilities once discovered (null here).
+ */
+export function resolveScope(raw: string | null | undefined, standalone: boolean): string | null {
   const value = raw?.trim();
   let scopes: string[];
-  if (!value || value === 'v2') scopes = [...SCOPES_V2];
+  if (!value || value === 'auto') return null;
+  if (value === 'v2') scopes = [...SCOPES_V2];
   else if (value === 'v1') scopes = [...SCOPES_V1];
   else scopes = value.split(/\s+/);
-  // A standalone launch has no EHR context to bind: the bare `launch` scope makes some servers refuse.
-  if (standalone) scopes = scopes.filter((s) => s !== 'launch');
-  return scopes.join(' ');
+  return withLaunchContext(scopes, standalone).join(' ');
+}
+
+/** A standalone launch has no EHR context to bind: the bare `launch` scope makes some servers refuse. */
+function withLaunchContext(scopes: string[], standalone: boolean): string[] {
+  return standalone ? scopes.filter((s) => s !== 'launch') : scopes;
+}
+
+/** The resource types Tidemark reads for one patient (the chart searches, and the patient banner). */
+export const READ_TYPES = ['Patient', 'Observation', 'QuestionnaireResponse', 'MedicationRequest', 'MedicationStatement', 'Encounter'] as const;
+
+export interface ScopeInputs {
+  /** SMART v2 only where the server advertises permission-v2. */
+  version: ScopeVersion;
+  /** Types the server serves (CapabilityStatement); every type when unknown. */
+  serves: (type: string) => boolean;
+  /** What the chosen write strategy creates and reads back. */
+  creates: readonly string[];
+  reads: readonly string[];
+  /** Ask for a refresh token (online_access) where the server may issue one. */
+  online: boolean;
+  standalone: boolean;
+}
+
+/**
+ * The scopes to ask for: one explicit scope per resource (servers such as Oracle's refuse wildcards),
+ * reads for what Tidemark reads, creates for what the write strategy writes, in the server's syntax.
+ */
+export function buildScope(inputs: ScopeInputs): string {
+  const reads = [...new Set([...READ_TYPES, ...inputs.reads])].filter(inputs.serves);
+  const creates = [...new Set(inputs.creates)].filter(inputs.serves);
+  const scopes = [
+    'launch',
+    'launch/patient',
+    'openid',
+    'fhirUser',
+    ...reads.map((t) => resourceScope(inputs.version, t, 'read')),
+    ...creates.map((t) => resourceScope(inputs.version, t, 'create')),
+    ...(inputs.online ? ['online_access'] : []),
+  ];
+  return withLaunchContext(scopes, inputs.standalone).join(' ');
 }
 
 export function planLaunch(href: string, config: PageConfig = {}): LaunchPlan {
@@ -106,17 +152,17 @@ export function planLaunch(href: string, config: PageConfig = {}): LaunchPlan {
     };
   }
   const clientId = params.get('client_id')?.trim() || config.clientId?.trim() || DEFAULT_CLIENT_ID;
-  const scope = resolveScope(params.get('scope') ?? config.scope, !launch);
+  const scopeOverride = resolveScope(params.get('scope') ?? config.scope, !launch);
   const options: AuthorizeOptions = {
     clientId,
-    scope,
+    scope: scopeOverride ?? withLaunchContext([...SCOPES_V1], !launch).join(' '),
     // The launch page lives at /launch/; the app at / completes the flow with FHIR.oauth2.ready().
     redirectUri: '../',
-    pkceMode: 'required',
+    pkceMode: 'ifSupported',
     iss,
     ...(launch ? { launch } : {}),
   };
-  return { kind: launch ? 'ehr' : 'standalone', options };
+  return { kind: launch ? 'ehr' : 'standalone', options, scopeOverride };
 }
 
 /** Reads `<meta name="tidemark:client-id" content="…">` style settings (no inline script under the CSP). */

@@ -53,6 +53,8 @@ interface Route {
 const BEARER_RE = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const JSON_TYPE_RE = /^application\/(?:[\w.+-]+\+)?json(?:\s*;|$)/i;
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
+/** Where the launch page reads the site's write-back settings (SITE_CONFIG). */
+export const SITE_CONFIG_PATH = '/site-config.json';
 
 interface ReqState {
   requestId: string;
@@ -93,6 +95,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
     }
   });
   const staticFiles = new StaticFiles(config.staticDir);
+  const siteConfigJson = Buffer.from(JSON.stringify(config.siteConfig), 'utf8');
   const baseHeaders = securityHeaders(buildCsp(config));
   let openapiJson: string | undefined;
 
@@ -282,6 +285,9 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
         const method = c.req.method;
         if (method !== 'GET' && method !== 'HEAD') {
           res = { status: 405, body: 'Method not allowed\n', headers: { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' } };
+        } else if (path === SITE_CONFIG_PATH) {
+          // The site's write-back settings (no secrets, no PHI), read by the launch page.
+          res = { status: 200, body: siteConfigJson, headers: { ...JSON_HEADERS, 'Cache-Control': 'no-cache' } };
         } else {
           const url = new URL(c.req.url);
           res = await staticFiles.serve(path, url.search, method);

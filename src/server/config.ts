@@ -1,5 +1,7 @@
 // Server configuration: one typed object, loaded from the environment by `loadConfig`.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { EMPTY_SITE_CONFIG, type SiteConfig, siteConfig } from '../fhir/write/site-config.ts';
 
 export const ENGINE_TIMEOUT_HARD_MAX_MS = 30_000;
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -37,6 +39,8 @@ export interface ServerConfig {
   /** Timeout of one token check against a FHIR/auth server. */
   authTimeoutMs: number;
   logLevel: string;
+  /** Write-back settings per FHIR server (SITE_CONFIG file), served to the launch page. */
+  siteConfig: SiteConfig;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +152,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     tokenCacheSize: 10_000,
     authTimeoutMs: 5_000,
     logLevel: 'info',
+    siteConfig: EMPTY_SITE_CONFIG,
     ...overrides,
     ...(overrides.fhirServers ? { fhirServers: overrides.fhirServers.map((u) => (fhirBaseProblem(u) === null ? canonicalBase(u) : normalizeBaseUrl(u))) } : {}),
     ...(overrides.engineTimeoutMs !== undefined
@@ -182,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     if (/[;,'"\s]/.test(src.replace(/^'(self|none)'$/, 'self'))) throw new ConfigError(`invalid CSP source: ${src}`);
   }
 
+  const site = loadSiteConfig(env.SITE_CONFIG?.trim() || undefined);
   const timeout = parseOr(intIn('ENGINE_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER), env.ENGINE_TIMEOUT_MS, 10_000);
   return defaultConfig({
     port: parseOr(intIn('PORT', 0, 65535), env.PORT, 8080),
@@ -204,5 +210,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     trustProxy: bool(env.TRUST_PROXY),
     tokenCacheSize: parseOr(intIn('TOKEN_CACHE_SIZE', 1, 10_000_000), env.TOKEN_CACHE_SIZE, 10_000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    siteConfig: site,
   });
+}
+
+/** SITE_CONFIG: a JSON file of write-back settings per FHIR server (see README); absent → defaults. */
+function loadSiteConfig(file: string | undefined): SiteConfig {
+  if (!file) return EMPTY_SITE_CONFIG;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`SITE_CONFIG: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = siteConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`SITE_CONFIG: ${file}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
 }

@@ -60,6 +60,8 @@ export interface TypeCapabilities {
 export interface ServerCapabilities {
   /** A CapabilityStatement was read. */
   statement: boolean;
+  /** The statement lists resources (one that lists none says nothing about any type). */
+  typesListed: boolean;
   /** software.name / publisher / implementation.description, for recognising a vendor. */
   software: string;
   transaction: boolean;
@@ -81,6 +83,7 @@ const NO_SMART: SmartCapabilities = { known: false, capabilities: new Set(), sco
 /** Nothing known: every check answers "allowed" and the server decides. */
 export const UNKNOWN_CAPABILITIES: ServerCapabilities = Object.freeze({
   statement: false,
+  typesListed: false,
   software: '',
   transaction: true,
   batch: true,
@@ -126,6 +129,7 @@ export function parseCapabilities(statement: unknown, smartConfiguration?: unkno
   const software = [cs.software?.name, cs.publisher, cs.implementation?.description].filter(Boolean).join(' · ');
   return {
     statement: true,
+    typesListed: types.size > 0,
     software,
     // Without a system-level interaction list the statement is silent: assume neither.
     transaction: system.has('transaction'),
@@ -137,23 +141,23 @@ export function parseCapabilities(statement: unknown, smartConfiguration?: unkno
 
 /** The server serves this type (true when nothing is known). */
 export function servesType(caps: ServerCapabilities, type: string): boolean {
-  return !caps.statement || caps.types.has(type);
+  return !caps.typesListed || caps.types.has(type);
 }
 
 export function canSearchType(caps: ServerCapabilities, type: string): boolean {
-  if (!caps.statement) return true;
+  if (!caps.typesListed) return true;
   const t = caps.types.get(type);
   return !!t && (t.interactions.size === 0 || t.interactions.has('search-type'));
 }
 
 export function canCreateType(caps: ServerCapabilities, type: string): boolean {
-  if (!caps.statement) return true;
+  if (!caps.typesListed) return true;
   return caps.types.get(type)?.interactions.has('create') === true;
 }
 
 /** A search parameter the server lists for the type (true when the statement lists none). */
 export function supportsSearchParam(caps: ServerCapabilities, type: string, param: string): boolean {
-  if (!caps.statement) return true;
+  if (!caps.typesListed) return true;
   const t = caps.types.get(type);
   if (!t) return false;
   if (param === '_sort' || param === '_count') return true; // result parameters: handled apart
@@ -162,12 +166,12 @@ export function supportsSearchParam(caps: ServerCapabilities, type: string, para
 
 /** `_sort` is honoured only where the statement lists it (servers may ignore or refuse it otherwise). */
 export function supportsSort(caps: ServerCapabilities, type: string): boolean {
-  if (!caps.statement) return true;
+  if (!caps.typesListed) return true;
   return caps.types.get(type)?.sortListed === true;
 }
 
 export function conditionalCreate(caps: ServerCapabilities, type: string): boolean {
-  if (!caps.statement) return true;
+  if (!caps.typesListed) return true;
   return caps.types.get(type)?.conditionalCreate === true;
 }
 
