@@ -130,7 +130,7 @@ function sections(input: NoteInput): Section[] {
       `PHQ-9 total ${p.score} of 27 (${p.band}) on ${p.at.slice(0, 10)}${p.entered ? ', entered by the clinician in Tidemark' : ''}${p.sourceRef ? ` — source ${p.sourceRef}` : ''}.`,
       p.item9 === null ? 'Item 9 (thoughts of self-harm): not charted.' : `Item 9 (thoughts that you would be better off dead, or of hurting yourself): ${answer(p.item9)}${p.item9 > 0 ? ' — POSITIVE' : ''}.`,
     ];
-    if (p.items) p.items.forEach((s, i) => lines.push(`  ${i + 1}. ${PHQ9_ITEM_TEXT[i]}: ${answer(s)}`));
+    if (p.items) lines.push(...p.items.map((s, i) => `  ${i + 1}. ${PHQ9_ITEM_TEXT[i]}: ${answer(s)}`));
     if (p.identity) lines.push(`Identity: ${markerText(p.identity)}`);
     out.push({ title: 'PHQ-9', lines });
   } else {

@@ -128,8 +128,7 @@ async function enteredWrites(input: PlanInput, identities: readonly string[]): P
 
 /** Numeric values for flowsheet rows: an entered PHQ-9 total, the relapse and outcome scores. */
 async function flowsheetValues(input: PlanInput, resultIds: readonly string[], enteredIds: readonly string[]): Promise<FlowsheetValue[]> {
-  const values: { key: FlowsheetValue['key']; value: number; of: string }[] = [];
-  input.entered.forEach((e, i) => values.push({ key: 'phq9-total', value: phq9Total(e.answers), of: enteredIds[i]! }));
+  const values: { key: FlowsheetValue['key']; value: number; of: string }[] = input.entered.map((e, i) => ({ key: 'phq9-total', value: phq9Total(e.answers), of: enteredIds[i]! }));
   input.results.forEach((r, i) => {
     if (r.engine === 'relapse') values.push({ key: 'relapse-risk', value: r.response.score, of: resultIds[i]! });
     if (r.engine === 'outcome') values.push({ key: 'outcome-score', value: r.response.score, of: resultIds[i]! });
