@@ -3,14 +3,13 @@ import type Client from 'fhirclient/lib/Client';
 import type { Root } from 'react-dom/client';
 import { App } from './app.tsx';
 import { AppProviders } from './app-providers.tsx';
-import type { EarlyReads } from './features/launch-session/early-reads.ts';
-import { dataLayerFromClient } from './features/launch-session/from-fhir-client.ts';
+import { dataLayerFromClient, type LaunchFacts } from './features/launch-session/from-fhir-client.ts';
 import { preloadTrendChart } from './features/trends/phq9-trend.tsx';
 
-export function renderApp(root: Root, client: Client, patientId: string, early?: EarlyReads): void {
+export function renderApp(root: Root, client: Client, patientId: string, facts: LaunchFacts): void {
   preloadTrendChart();
   root.render(
-    <AppProviders layer={dataLayerFromClient(client, patientId, early)}>
+    <AppProviders layer={dataLayerFromClient(client, patientId, facts)}>
       <App />
     </AppProviders>,
   );

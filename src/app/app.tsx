@@ -1,5 +1,5 @@
 // The clinician view: safety first, then the summary, then the detail a clinician may want.
-import { memo, useDeferredValue } from 'react';
+import { memo, useDeferredValue, useMemo } from 'react';
 import { ENGINE_NAMES, type ClinicalMeasure } from '../contract/index.ts';
 import type { ChartData } from '../fhir/chart.ts';
 import { PanelBoundary } from './components/error-boundary.tsx';
@@ -9,17 +9,24 @@ import { DataQualityNote } from './features/data-quality/data-quality-note.tsx';
 import { DmseSignals } from './features/dmse/dmse-signals.tsx';
 import { EngineCard } from './features/engine-cards/engine-card.tsx';
 import { LabSignals } from './features/labs/lab-signals.tsx';
+import { useDataLayer } from './features/launch-session/data-layer.tsx';
+import { usePatient } from './features/launch-session/get-patient.ts';
+import { LaunchError } from './features/launch-session/launch-error.tsx';
 import { PatientBanner } from './features/launch-session/patient-banner.tsx';
+import { SessionBanner } from './features/launch-session/session-banner.tsx';
 import { MedicationSignals } from './features/medications/medication-signals.tsx';
 import { OutcomeComponents } from './features/outcome/outcome-components.tsx';
 import { RelapseFactors } from './features/relapse/relapse-factors.tsx';
 import { RelapseHistoryPanel } from './features/relapse-history/index.ts';
-import { deriveItem9Alert } from './features/safety/derive-safety.ts';
+import { Phq9EntryPanel, useEnteredPhq9, withEntered } from './features/phq9-entry/index.ts';
+import { deriveItem9Alert, type Item9Alert, latestPhq9 } from './features/safety/derive-safety.ts';
 import { SafetyBanner } from './features/safety/safety-banner.tsx';
 import { useEngines, type EngineRuns } from './features/scores/api/run-engine.ts';
 import { safetyFindings } from './features/scores/engine-results.ts';
 import { SummaryPanel } from './features/summary/summary-panel.tsx';
 import { Phq9TrendPanel } from './features/trends/phq9-trend.tsx';
+import { type WriteBackInputs, WriteBackInputsProvider } from './features/write-back/index.ts';
+import { phq9Band } from '../fhir/terminology.ts';
 
 /** fhirclient's HttpError carries `status`; 401 means the token expired and could not be refreshed. */
 function isAuthError(error: Error): boolean {
@@ -27,10 +34,36 @@ function isAuthError(error: Error): boolean {
   return status === 401 || /\b401\b|unauthori[sz]ed/i.test(error.message);
 }
 
+/** The banner's finding as one line for the note (the same finding, never a second check). */
+function safetyLines(alert: Item9Alert | null): string[] {
+  if (!alert) return [];
+  return [
+    `PHQ-9 item 9 positive: “${alert.answerText}” (${alert.answer} of 3) on ${alert.at.slice(0, 10)} — follow the local suicide-risk protocol.${alert.sourceRefs.length > 0 ? ` Source: ${alert.sourceRefs.join(', ')}.` : ''}`,
+    ...alert.messages,
+  ];
+}
+
+/** The chart's own latest PHQ-9, for the note. */
+function chartPhq9(chart: ChartData | undefined): WriteBackInputs['chartPhq9'] {
+  const latest = chart ? latestPhq9(chart.assessments) : null;
+  if (!latest) return null;
+  const item9 = latest.items?.find((i) => i.index === 9)?.score ?? null;
+  return { score: latest.score, at: latest.createdAt, band: phq9Band(latest.score), item9, entered: false, ...(latest.sourceRef ? { sourceRef: latest.sourceRef } : {}) };
+}
+
 export function App() {
-  const chart = useChart();
-  const runs = useEngines(chart.data);
-  const alert = deriveItem9Alert(chart.data?.assessments, safetyFindings(runs));
+  const layer = useDataLayer();
+  const patient = usePatient();
+  const read = useChart();
+  const { entries } = useEnteredPhq9();
+  // PHQ-9s entered in Tidemark join the chart's assessments: scored by the engines and read by the
+  // safety path exactly like one from the chart.
+  const chartData = useMemo(() => (read.data ? withEntered(read.data, entries) : undefined), [read.data, entries]);
+  const chart = { ...read, data: chartData } as typeof read;
+  const runs = useEngines(chartData);
+  const alert = deriveItem9Alert(chartData?.assessments, safetyFindings(runs));
+  const safetyKey = safetyLines(alert).join('\n');
+  const inputs = useMemo<WriteBackInputs>(() => ({ safety: safetyKey ? safetyKey.split('\n') : [], chartPhq9: chartPhq9(read.data) }), [safetyKey, read.data]);
   const measures: ClinicalMeasure[] = [
     ...(runs.outcome.data?.measures ?? []),
     ...(runs.relapse.data?.measures ?? []),
@@ -43,7 +76,13 @@ export function App() {
     { chart: chart.data, runs, measures },
     { runs, measures },
   );
+  // The token's patient must be the patient shown (a stale embedded session must never show another chart).
+  const resourceId = patient.data?.resourceId;
+  if (resourceId && resourceId !== layer.patientId) {
+    return <LaunchError problem={{ kind: 'patient-mismatch', detail: `The authorization is for patient ${layer.patientId}; the EHR returned Patient/${resourceId}.` }} />;
+  }
   return (
+    <WriteBackInputsProvider value={inputs}>
     <div className="app">
       <header className="app-header">
         <p className="app-header__brand">
@@ -56,6 +95,7 @@ export function App() {
       <main className="app-main" id="main">
         <h1 className="visually-hidden">Tidemark decision support</h1>
         {alert && <SafetyBanner alert={alert} />}
+        <SessionBanner />
         {chart.isError ? (
           <section className="panel">
             {isAuthError(chart.error) ? (
@@ -77,6 +117,9 @@ export function App() {
                 the safety banner above is outside every boundary. */}
             <PanelBoundary what="The summary">
               <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
+            </PanelBoundary>
+            <PanelBoundary what="Enter today’s PHQ-9">
+              <Phq9EntryPanel chart={chart.data} />
             </PanelBoundary>
             <PanelBoundary what="The data-quality note">
               <DataQualityNote chart={chart.data} />
@@ -107,6 +150,7 @@ export function App() {
         </p>
       </footer>
     </div>
+    </WriteBackInputsProvider>
   );
 }
 

@@ -1,13 +1,19 @@
 // App entry: completes the SMART authorization (FHIR.oauth2.ready) while the React app loads in
 // parallel, then renders with the fhirclient-backed data layer. Every failure ends in a readable
-// page, never a blank one.
+// page, never a blank one. The launch's state key stays in the URL (per launch: two EHR iframes
+// sharing sessionStorage never read each other's session), and what the launch page learned about
+// the server is read from that launch's own digest.
 import FHIR from 'fhirclient';
 import type Client from 'fhirclient/lib/Client';
 import { createRoot } from 'react-dom/client';
+import { parseCapabilities } from '../fhir/ehr/capabilities.ts';
+import { loadDigest } from '../launch/launch-digest.ts';
 import { startEarlyReads } from './features/launch-session/early-reads.ts';
 import { classifyLaunchProblem, LaunchError } from './features/launch-session/launch-error.tsx';
 import { mark } from './lib/marks.ts';
 import './styles.css';
+
+FHIR.oauth2.settings.fullSessionStorageSupport = false;
 
 const root = createRoot(document.getElementById('root')!);
 
@@ -38,12 +44,14 @@ async function start(): Promise<void> {
     root.render(<LaunchError problem={{ kind: 'no-patient' }} />);
     return;
   }
+  const digest = loadDigest(sessionStorage, client.state.key);
+  const capabilities = parseCapabilities(digest?.statement ?? null, digest?.smart ?? undefined);
   // The chart reads start now, not after the app bundle has loaded and rendered.
-  const reads = startEarlyReads(client, patientId);
+  const reads = startEarlyReads(client, patientId, { capabilities, grantedScope: client.state.tokenResponse.scope });
   try {
     const { renderApp } = await appModule;
     mark('app-module');
-    renderApp(root, client, patientId, reads);
+    renderApp(root, client, patientId, { capabilities, early: reads, ...(digest?.site ? { site: digest.site } : {}) });
   } catch (error) {
     root.render(<LaunchError problem={{ kind: 'auth-error', detail: `The app failed to load: ${String(error)}` }} />);
   }

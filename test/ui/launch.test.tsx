@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SANDBOX_ISS, planLaunch, resolveScope, SCOPES_V1 } from '../../src/launch/launch-config.ts';
+import { parseCapabilities, servesType, smartScopeVersion } from '../../src/fhir/ehr/capabilities.ts';
+import { chooseWriteStrategy } from '../../src/fhir/write/strategy.ts';
+import { buildScope, DEFAULT_SANDBOX_ISS, planLaunch, resolveScope, SCOPES_V1 } from '../../src/launch/launch-config.ts';
+import { capabilityStatement, smartConfiguration, type VendorName } from '../support/vendor-fhir.ts';
 import { render, screen } from '@testing-library/react';
 import { classifyLaunchProblem, LaunchError } from '../../src/app/features/launch-session/launch-error.tsx';
 
 const APP = 'http://127.0.0.1:8080/launch/';
 
 describe('launch plan', () => {
-  it('EHR launch: iss + launch from the URL, PKCE required, redirect to the app at /', () => {
+  it('EHR launch: iss + launch from the URL, PKCE wherever the server offers it, redirect to the app at /; scopes decided after discovery', () => {
     const plan = planLaunch(`${APP}?iss=${encodeURIComponent('http://127.0.0.1:8081/fhir')}&launch=abc`);
     expect(plan).toMatchObject({
       kind: 'ehr',
-      options: { iss: 'http://127.0.0.1:8081/fhir', launch: 'abc', clientId: 'tidemark', redirectUri: '../', pkceMode: 'required' },
+      scopeOverride: null,
+      options: { iss: 'http://127.0.0.1:8081/fhir', launch: 'abc', clientId: 'tidemark', redirectUri: '../', pkceMode: 'ifSupported' },
     });
-    if (plan.kind !== 'error') {
-      expect(plan.options.scope.split(' ')).toEqual(expect.arrayContaining(['launch', 'patient/Observation.rs', 'patient/Observation.c', 'online_access']));
-    }
   });
 
   it('standalone: defaults to the sandbox, without the bare launch scope', () => {
@@ -30,6 +31,7 @@ describe('launch plan', () => {
 
   it('scope and client id can be overridden (v1 shorthand, or a full string)', () => {
     expect(resolveScope('v1', false)).toBe(SCOPES_V1.join(' '));
+    expect(resolveScope('auto', false)).toBeNull();
     const plan = planLaunch(`${APP}?iss=https://ehr.example/fhir&launch=x&client_id=abc&scope=${encodeURIComponent('launch openid patient/*.read')}`);
     expect(plan).toMatchObject({ options: { clientId: 'abc', scope: 'launch openid patient/*.read' } });
     expect(planLaunch(APP, { clientId: 'from-meta' })).toMatchObject({ options: { clientId: 'from-meta' } });
@@ -39,6 +41,46 @@ describe('launch plan', () => {
     expect(planLaunch(`${APP}?launch=abc`)).toMatchObject({ kind: 'error', title: expect.stringMatching(/missing the FHIR server/) });
     expect(planLaunch(`${APP}?iss=javascript:alert(1)`)).toMatchObject({ kind: 'error', title: 'Invalid FHIR server address' });
     expect(planLaunch(`${APP}?error=access_denied`)).toMatchObject({ kind: 'error', title: 'Access was not granted' });
+  });
+});
+
+describe('the scopes asked for follow the server and the write strategy', () => {
+  const scopeFor = (vendor: VendorName, standalone = false) => {
+    const caps = parseCapabilities(capabilityStatement(vendor), smartConfiguration(vendor, 'https://ehr.example/fhir'));
+    const strategy = chooseWriteStrategy(caps);
+    return buildScope({
+      version: smartScopeVersion(caps.smart),
+      serves: (t) => servesType(caps, t),
+      creates: strategy.creates,
+      reads: strategy.reads,
+      online: true,
+      standalone,
+    }).split(' ');
+  };
+
+  it('open server (permission-v2): v2 reads per resource, Observation and QuestionnaireResponse create', () => {
+    const s = scopeFor('open');
+    expect(s).toEqual(expect.arrayContaining(['launch', 'patient/Observation.rs', 'patient/Encounter.rs', 'patient/Observation.c', 'patient/QuestionnaireResponse.c', 'online_access']));
+    expect(s.some((x) => x.includes('*'))).toBe(false);
+  });
+
+  it('Epic (permission-v1 only): v1 scopes, DocumentReference write for the note, no Observation write without mapped rows', () => {
+    const s = scopeFor('epic');
+    expect(s).toEqual(expect.arrayContaining(['patient/Observation.read', 'patient/DocumentReference.read', 'patient/DocumentReference.write']));
+    expect(s).not.toContain('patient/Observation.write');
+    expect(s.some((x) => /\.(rs|c|cruds)$/.test(x))).toBe(false);
+  });
+
+  it('Cerner (no wildcards): explicit per resource, only types it serves, the note as DocumentReference create', () => {
+    const s = scopeFor('cerner');
+    expect(s).toEqual(expect.arrayContaining(['patient/Observation.rs', 'patient/DocumentReference.c', 'patient/DocumentReference.rs']));
+    expect(s).not.toContain('patient/MedicationStatement.rs'); // not served: asking could make the server refuse
+    expect(s.some((x) => x.includes('*'))).toBe(false);
+  });
+
+  it('a standalone launch leaves out the bare launch scope', () => {
+    expect(scopeFor('open', true)).not.toContain('launch');
+    expect(scopeFor('open', true)).toContain('launch/patient');
   });
 });
 

@@ -9,4 +9,4 @@ configure({ asyncUtilTimeout: 5000 });
 afterEach(() => cleanup());
 // findBy*/waitFor give up after 1 s by default: too short when CI's two cores are shared and a lazy
 // chunk or an engine response takes longer. A real failure still fails, only later.
-configure({ asyncUtilTimeout: 5_000 });
+configure({ asyncUtilTimeout: 15_000 });

@@ -13,6 +13,9 @@ import { canWriteObservations } from '../../src/app/features/write-back/api/fhir
 import { resetWriteBackCache, saveOnce } from '../../src/app/features/write-back/api/use-save-to-chart.ts';
 import { writeBundle } from '../../src/app/features/write-back/api/write-to-chart.ts';
 import { resultIdentifierValue } from '../../src/fhir/write/index.ts';
+import { UNKNOWN_CAPABILITIES } from '../../src/fhir/ehr/capabilities.ts';
+import { buildWritePlan } from '../../src/fhir/write/plan.ts';
+import { chooseWriteStrategy } from '../../src/fhir/write/strategy.ts';
 import {
   ALL_ENGINES_OK,
   biomarkerResponse,
@@ -145,9 +148,10 @@ describe('saving', () => {
     const ws = writeServer();
     server.use(...ws.handlers);
     const bundle = await buildWriteBundle(results());
+    const plan = await buildWritePlan({ strategy: chooseWriteStrategy(UNKNOWN_CAPABILITIES), patientId: PATIENT_ID, results: results(), entered: [], chartPhq9: null, safety: [], now: new Date() });
     const request = writer();
     // Concurrent saves join the one in flight (client guard) …
-    await Promise.all(Array.from({ length: 10 }, () => saveOnce(request, bundle, FHIR_BASE)));
+    await Promise.all(Array.from({ length: 10 }, () => saveOnce(request, plan, FHIR_BASE)));
     expect(ws.posts).toHaveLength(1);
     // … and sequential saves without any client memory rely on If-None-Exist.
     for (let i = 0; i < 10; i++) await writeBundle(request, bundle, { serverUrl: FHIR_BASE });
@@ -355,7 +359,7 @@ describe('failures keep the results and offer retry and download', () => {
     const { user, preview } = await openPreview();
     await user.click(within(preview).getByRole('button', { name: 'Write 3 Observations to the chart' }));
     const alert = await screen.findByRole('alert');
-    expect(alert).toHaveTextContent('rejected the Observations as invalid (422)');
+    expect(alert).toHaveTextContent('rejected the results as invalid (422)');
     expect(alert).toHaveTextContent('Observation.effective[x] is required (Observation.effective)');
     expect(screen.getByRole('button', { name: 'Retry' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Download as FHIR JSON' })).toBeInTheDocument();
@@ -402,7 +406,8 @@ describe('failures keep the results and offer retry and download', () => {
     expect(alert).toHaveTextContent('patient/*.read');
     expect(screen.getByRole('button', { name: 'Write 3 Observations to the chart' })).toBeDisabled();
     expect(screen.getByRole('button', { name: 'Download as FHIR JSON' })).toBeEnabled();
-    expect(posted).not.toHaveBeenCalled();
+    // only the CapabilityStatement was read; nothing was posted
+    expect(posted.mock.calls.map(([url, init]) => `${(init as { method: string }).method} ${url}`)).toEqual(['GET metadata']);
     expect(ws.posts).toHaveLength(0);
   });
 });

@@ -29,7 +29,7 @@ export function scopeAllows(granted: string | null | undefined, type: string, ac
   return granted
     .split(/\s+/)
     .map(parseOne)
-    .some((s) => s !== null && s.context !== 'system' && (s.type === '*' || s.type === type) && s.actions.has(action));
+    .some((s) => s !== null && (s.type === '*' || s.type === type) && s.actions.has(action));
 }
 
 /** One resource scope in the server's syntax: read = v1 `.read` / v2 `.rs`; create = v1 `.write` / v2 `.c`. */

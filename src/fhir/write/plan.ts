@@ -13,6 +13,8 @@ import { type EnteredPhq9, enteredIdentity, enteredPhq9Observation, enteredPhq9R
 import type { WritableType, WriteStrategy } from './strategy.ts';
 
 export interface PlannedWrite {
+  /** An engine result, a flowsheet value, the clinical note, or a PHQ-9 entered in Tidemark. */
+  role: 'result' | 'flowsheet' | 'note' | 'entered';
   identity: string;
   resourceType: WritableType;
   resource: Resource;
@@ -89,6 +91,7 @@ function observationSearch(strategy: WriteStrategy, patientId: string, o: Observ
 function observationWrite(strategy: WriteStrategy, patientId: string, o: Observation, identity: string, where: string): PlannedWrite {
   const conditional = strategy.idempotence === 'transaction' || strategy.idempotence === 'conditional-create';
   return {
+    role: 'result',
     identity,
     resourceType: 'Observation',
     resource: o,
@@ -110,7 +113,7 @@ async function enteredWrites(input: PlanInput, identities: readonly string[]): P
   return input.entered.map((e, i) => {
     const identity = identities[i]!;
     const total = phq9Total(e.answers);
-    const base = { identity, what: 'PHQ-9 (entered today)', value: `${total} of 27`, interpretation: '—', effective: e.at, detail: `Item 9: ${e.answers[8]} of 3` };
+    const base = { role: 'entered' as const, identity, what: 'PHQ-9 (entered today)', value: `${total} of 27`, interpretation: '—', effective: e.at, detail: `Item 9: ${e.answers[8]} of 3` };
     if (strategy.enteredPhq9 === 'questionnaire-response') {
       return {
         ...base,
@@ -179,6 +182,7 @@ export async function buildWritePlan(input: PlanInput): Promise<WritePlan> {
     const o = reading.observation;
     writes.push({
       ...observationWrite({ ...strategy, idempotence: 'search-marker' }, patientId, o, v.identity, `Flowsheet row ${reading.row}`),
+      role: 'flowsheet',
       what: FLOWSHEET_LABEL[v.key],
       detail: 'Filed as a flowsheet value (vital signs).',
       search: search('Observation', { patient: patientId, code: firstCode(o), date: `ge${day(at)}` }),
@@ -199,6 +203,7 @@ export async function buildWritePlan(input: PlanInput): Promise<WritePlan> {
   if (strategy.kind === 'flowsheet-and-note' || strategy.kind === 'note') {
     if (strategy.creates.includes('DocumentReference')) {
       writes.push({
+        role: 'note',
         identity: note.identity,
         resourceType: 'DocumentReference',
         resource: note.resource,

@@ -2,7 +2,7 @@
 // while the app bundle (React Query, zod, mapping) is still loading. The data layer hands each
 // started request to the first caller asking for the same URL; anything else goes to the network.
 import type Client from 'fhirclient/lib/Client';
-import { chartQueries } from '../../../fhir/read/chart-queries.ts';
+import { chartQueries, type PlanOptions } from '../../../fhir/read/chart-queries.ts';
 
 export type EarlyReads = Map<string, Promise<unknown>>;
 
@@ -12,9 +12,10 @@ export function patientUrl(patientId: string): string {
   return `Patient/${encodeURIComponent(patientId)}`;
 }
 
-export function startEarlyReads(client: Client, patientId: string): EarlyReads {
+/** `plan`: the same options the chart reader gets (capabilities, granted scope), so the URLs match. */
+export function startEarlyReads(client: Client, patientId: string, plan: PlanOptions = {}): EarlyReads {
   const reads: EarlyReads = new Map();
-  for (const url of [patientUrl(patientId), ...chartQueries(patientId).map((q) => q.url)]) {
+  for (const url of [patientUrl(patientId), ...chartQueries(patientId, plan).map((q) => q.url)]) {
     const p = client.request<unknown>({ url, headers: ACCEPT });
     p.catch(() => undefined); // handled by whoever takes it; never an unhandled rejection
     reads.set(url, p);
