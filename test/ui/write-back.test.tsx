@@ -252,6 +252,7 @@ describe('already in the chart (matched by write identity, across launches)', ()
   });
 
   it('without chart history nothing is claimed', async () => {
+    server.use(...writeServer().handlers);
     renderSave({ chartHistory: {} });
     await waitFor(() => expect(screen.getByRole('button', { name: 'Save to chart' })).toBeEnabled());
     expect(screen.queryByRole('list', { name: 'Current results in the chart' })).not.toBeInTheDocument();

@@ -103,7 +103,8 @@ export function SaveToChartArea({ chart, runs }: SaveToChartAreaProps) {
         disabledReason={pending ? 'Waiting for every result before saving…' : undefined}
         capabilities={layer.capabilities}
         site={layer.site}
-        entered={entries.filter((e) => !e.saved)}
+        // Saved ones too: the plan must not change under a finished save (writing them again adds nothing).
+        entered={entries}
         chartPhq9={inputs.chartPhq9}
         safety={inputs.safety}
         author={layer.fhirUser}
