@@ -123,6 +123,16 @@ describe('public routes', () => {
   });
 });
 
+describe('site configuration', () => {
+  it('GET /site-config.json serves the write-back settings (none configured here) as JSON, never cached stale', async () => {
+    const res = await fetch(`${srv.url}/site-config.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(await res.json()).toEqual({ servers: [] });
+  });
+});
+
 describe('authentication', () => {
   it('401 unauthorized: missing or malformed Authorization, or missing X-FHIR-Server', async () => {
     await expectError(await post('/relapse/predict', relapseBody, { 'content-type': 'application/json', 'x-fhir-server': fhir.base }), 401, 'unauthorized');

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, matchFhirServer } from '../../src/server/config.ts';
 
@@ -137,5 +140,31 @@ describe('FHIR_SERVERS prefixes: exact origin, path-segment boundary, canonical 
     for (const bad of ['https://u@h.example/fhir', 'https://h.example/a/../fhir', 'https://h.example/fhir?x', 'https://h.example/%66hir', 'ftp://h.example/']) {
       expect(() => loadConfig({ FHIR_SERVERS: bad }), bad).toThrow(/FHIR_SERVERS/);
     }
+  });
+});
+
+describe('SITE_CONFIG: write-back settings per FHIR server', () => {
+  const file = (body: unknown) => {
+    const p = join(mkdtempSync(join(tmpdir(), 'tidemark-site-')), 'site.json');
+    writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
+    return p;
+  };
+
+  it('defaults to none; reads and validates a file (flowsheet rows, strategy, note format)', () => {
+    expect(loadConfig({}).siteConfig).toEqual({ servers: [] });
+    const c = loadConfig({
+      SITE_CONFIG: file({
+        servers: [{ fhirBase: 'https://fhir.epic.example/api/FHIR/R4', flowsheetRows: { 'relapse-risk': { system: 'urn:oid:1.2.840.114350.1.13.0.1.7.2.707679', code: '1570000102' } } }],
+      }),
+    });
+    expect(c.siteConfig.servers[0]).toMatchObject({ strategy: 'auto', noteFormat: 'text/plain', flowsheetRows: { 'relapse-risk': { code: '1570000102' } } });
+  });
+
+  it('refuses to start on a bad file, naming what is wrong', () => {
+    expect(() => loadConfig({ SITE_CONFIG: '/nonexistent/site.json' })).toThrow(/SITE_CONFIG: cannot read/);
+    expect(() => loadConfig({ SITE_CONFIG: file('{not json') })).toThrow(/SITE_CONFIG: cannot read/);
+    expect(() => loadConfig({ SITE_CONFIG: file({ servers: [{ fhirBase: 'https://x.example/fhir', flowsheetRows: { 'phq9-total': { code: '1' } } }] }) })).toThrow(/SITE_CONFIG: .*servers\.0\.flowsheetRows\.phq9-total\.system/);
+    expect(() => loadConfig({ SITE_CONFIG: file({ servers: [{ fhirBase: 'https://x.example/fhir', strategy: 'anything' }] }) })).toThrow(/SITE_CONFIG/);
+    expect(() => loadConfig({ SITE_CONFIG: file({ servers: [{ fhirBase: 'javascript:alert(1)' }] }) })).toThrow(/SITE_CONFIG/);
   });
 });

@@ -96,9 +96,8 @@ describe('saving an entered PHQ-9', () => {
     await user.click(await screen.findByRole('button', { name: 'Enter today’s PHQ-9' }));
     await enter(user, [0, 1, 0, 1, 0, 0, 1, 0, 1]);
     await screen.findByRole('alert', { name: /item 9 positive/i });
-    const save = screen.getByRole('button', { name: 'Save to chart' });
-    await waitFor(() => expect(save).toBeEnabled());
-    await user.click(save);
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Save to chart' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Save to chart' }));
     const write = await screen.findByRole('button', { name: /^Write \d+ Observations and 1 QuestionnaireResponse to the chart$/ });
     await user.click(write);
     await screen.findByRole('region', { name: 'Written to the chart' });

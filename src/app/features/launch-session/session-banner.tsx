@@ -13,21 +13,21 @@ function useSession(session: SessionController | undefined): SessionSnapshot {
 }
 
 /** Minutes left, rounded up, refreshed every 15 s while the warning shows. */
-function useMinutesLeft(expiresAt: number | null, active: boolean): number | null {
-  const [now, setNow] = useState(() => Date.now());
+function useMinutesLeft(expiresAt: number | null, active: boolean, clock: () => number): number | null {
+  const [, tick] = useState(0);
   useEffect(() => {
     if (!active) return;
-    const t = setInterval(() => setNow(Date.now()), 15_000);
+    const t = setInterval(() => tick((n) => n + 1), 15_000);
     return () => clearInterval(t);
   }, [active]);
-  return expiresAt === null ? null : Math.max(0, Math.ceil((expiresAt - now) / 60_000));
+  return expiresAt === null ? null : Math.max(0, Math.ceil((expiresAt - clock()) / 60_000));
 }
 
 export function SessionBanner() {
   const layer = useDataLayer();
   const s = useSession(layer.session);
   const warn = s.phase === 'expiring' || s.phase === 'expired';
-  const minutes = useMinutesLeft(s.expiresAt, warn);
+  const minutes = useMinutesLeft(s.expiresAt, warn, layer.session?.now ?? Date.now);
   if (!warn) return null;
   const why = s.refreshError
     ? `Tidemark could not renew it (${s.refreshError}).`

@@ -66,6 +66,9 @@ export class SessionController {
 
   getSnapshot = (): SessionSnapshot => this.#snapshot;
 
+  /** The session's clock (injected in tests). */
+  now = (): number => this.#opts.now();
+
   stop(): void {
     if (this.#timer !== null) this.#opts.clearTimer(this.#timer);
     this.#timer = null;
