@@ -199,6 +199,19 @@ describe('authentication', () => {
     expect(fhir.counts.introspect - before).toBe(1);
   });
 
+  it('GET /session checks the token once; the engine call that follows finds the verdict cached', async () => {
+    const token = 'warm-up-token';
+    fhir.extraValid.add(token);
+    const before = fhir.counts.introspect;
+    const res = await fetch(api('/session'), { headers: authHeaders(fhir.base, token) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, data: { verified: true, fhirServer: fhir.base } });
+    expect((await post('/relapse/predict', relapseBody, authHeaders(fhir.base, token))).status).toBe(200);
+    expect(fhir.counts.introspect - before).toBe(1);
+    await expectError(await fetch(api('/session'), { headers: authHeaders(fhir.base, 'not-a-valid-token') }), 401, 'invalid_token');
+    await expectError(await fetch(api('/session'), { headers: authHeaders('https://evil.example/fhir', token) }), 403, 'forbidden');
+  });
+
   it('negative verdicts are cached too', async () => {
     const before = fhir.counts.introspect;
     for (let i = 0; i < 3; i++) await expectError(await post('/relapse/predict', relapseBody, authHeaders(fhir.base, 'neg-cache')), 401, 'invalid_token');

@@ -3,44 +3,43 @@
 // search parameters, conditional create, batch/transaction, the largest page, SMART v1/v2. Pure;
 // zod-validated at the boundary. "Unknown" never means "refused": without a statement the reader
 // and the writer fall back to plain FHIR and let the server answer.
-import { z } from 'zod';
+// zod/mini: these schemas run on the launch page and before the app bundle loads (a small bundle).
+import * as z from 'zod/mini';
 
-const interactions = z.array(z.looseObject({ code: z.string() })).optional();
-const searchParams = z.array(z.looseObject({ name: z.string(), documentation: z.string().optional() })).optional();
+const opt = <T extends z.ZodMiniType>(t: T) => z.optional(t);
+const interactions = opt(z.array(z.looseObject({ code: z.string(), documentation: opt(z.string()) })));
+const searchParams = opt(z.array(z.looseObject({ name: z.string(), documentation: opt(z.string()) })));
 
 const capabilityStatementSchema = z.looseObject({
   resourceType: z.literal('CapabilityStatement'),
-  publisher: z.string().optional(),
-  software: z.looseObject({ name: z.string().optional(), version: z.string().optional() }).optional(),
-  implementation: z.looseObject({ description: z.string().optional() }).optional(),
-  rest: z
-    .array(
+  publisher: opt(z.string()),
+  software: opt(z.looseObject({ name: opt(z.string()), version: opt(z.string()) })),
+  implementation: opt(z.looseObject({ description: opt(z.string()) })),
+  rest: opt(
+    z.array(
       z.looseObject({
-        mode: z.string().optional(),
+        mode: opt(z.string()),
         interaction: interactions,
-        resource: z
-          .array(
+        resource: opt(
+          z.array(
             z.looseObject({
               type: z.string(),
               interaction: interactions,
-              conditionalCreate: z.boolean().optional(),
+              conditionalCreate: opt(z.boolean()),
               searchParam: searchParams,
-              supportedProfile: z.array(z.string()).optional(),
-              documentation: z.string().optional(),
+              supportedProfile: opt(z.array(z.string())),
+              documentation: opt(z.string()),
             }),
-          )
-          .optional(),
+          ),
+        ),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 const smartConfigurationSchema = z.looseObject({
-  capabilities: z.array(z.string()).optional(),
-  scopes_supported: z.array(z.string()).optional(),
-  grant_types_supported: z.array(z.string()).optional(),
-  token_endpoint: z.string().optional(),
-  introspection_endpoint: z.string().optional(),
+  capabilities: opt(z.array(z.string())),
+  scopes_supported: opt(z.array(z.string())),
 });
 
 export interface TypeCapabilities {

@@ -2,26 +2,28 @@
 // (auto = from the server's capabilities), which of our numeric results map to which flowsheet row
 // (none by default: an Epic site builds its own rows), and the note's type and format. Served by the
 // app server at /site-config.json (SITE_CONFIG, validated at start); validated again in the browser.
-import { z } from 'zod';
+// zod/mini: parsed on the launch page too (a small bundle).
+import * as z from 'zod/mini';
 
 export const FLOWSHEET_KEYS = ['phq9-total', 'gad7-total', 'relapse-risk', 'outcome-score'] as const;
 export type FlowsheetKey = (typeof FLOWSHEET_KEYS)[number];
 
-const coding = z.strictObject({ system: z.string().min(1).max(256), code: z.string().min(1).max(64), display: z.string().max(200).optional() });
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const coding = z.strictObject({ system: text(1, 256), code: text(1, 64), display: z.optional(text(0, 200)) });
 
 export const siteServerConfig = z.strictObject({
   /** FHIR base prefix: applies to this base and every base under it at a path-segment boundary. */
   fhirBase: z.url({ protocol: /^https?$/ }),
-  strategy: z.enum(['auto', 'open', 'epic', 'cerner', 'none']).default('auto'),
+  strategy: z._default(z.enum(['auto', 'open', 'epic', 'cerner', 'none']), 'auto'),
   /** Flowsheet row per numeric result (Epic-like servers); rows not listed are written in the note. */
-  flowsheetRows: z.partialRecord(z.enum(FLOWSHEET_KEYS), coding).default({}),
+  flowsheetRows: z._default(z.partialRecord(z.enum(FLOWSHEET_KEYS), coding), {}),
   /** Note type (default LOINC 11506-3 Progress note) and content format of the clinical note. */
-  noteType: coding.optional(),
-  noteFormat: z.enum(['text/plain', 'text/html']).default('text/plain'),
+  noteType: z.optional(coding),
+  noteFormat: z._default(z.enum(['text/plain', 'text/html']), 'text/plain'),
 });
 export type SiteServerConfig = z.infer<typeof siteServerConfig>;
 
-export const siteConfig = z.strictObject({ servers: z.array(siteServerConfig).max(200).default([]) });
+export const siteConfig = z.strictObject({ servers: z._default(z.array(siteServerConfig).check(z.maxLength(200)), []) });
 export type SiteConfig = z.infer<typeof siteConfig>;
 
 export const EMPTY_SITE_CONFIG: SiteConfig = { servers: [] };

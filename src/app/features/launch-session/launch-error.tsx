@@ -82,7 +82,9 @@ export function LaunchError({ problem }: { problem: LaunchProblem }) {
   const detail = 'detail' in problem ? problem.detail : undefined;
   const code = problem.kind === 'app-refused' ? problem.code : undefined;
   return (
-    <main className="launch-error" role="alert" aria-labelledby="launch-error-title">
+    // The page's main landmark holds the alert (role="alert" on <main> itself would hide the landmark).
+    <main className="launch-error" aria-labelledby="launch-error-title">
+      <div role="alert">
       <h1 id="launch-error-title">{copy.title}</h1>
       <p>{copy.body}</p>
       {code && (
@@ -96,6 +98,7 @@ export function LaunchError({ problem }: { problem: LaunchProblem }) {
           <p className="launch-error__detail">{detail}</p>
         </details>
       )}
+      </div>
     </main>
   );
 }
