@@ -1,16 +1,25 @@
-// Everything behind the launch: loaded in parallel with the SMART token exchange (see main.tsx).
+// Everything behind the launch: React, the app and the error pages, loaded in parallel with the SMART
+// token exchange (main.tsx holds only what the exchange and the first chart reads need).
 import type Client from 'fhirclient/lib/Client';
-import type { Root } from 'react-dom/client';
+import { createRoot, type Root } from 'react-dom/client';
 import { App } from './app.tsx';
 import { AppProviders } from './app-providers.tsx';
 import { dataLayerFromClient, type LaunchFacts } from './features/launch-session/from-fhir-client.ts';
+import { LaunchError, type LaunchProblem } from './features/launch-session/launch-error.tsx';
 import { preloadTrendChart } from './features/trends/phq9-trend.tsx';
 
-export function renderApp(root: Root, client: Client, patientId: string, facts: LaunchFacts): void {
+let root: Root | null = null;
+const rootOf = (el: HTMLElement) => (root ??= createRoot(el));
+
+export function renderApp(el: HTMLElement, client: Client, patientId: string, facts: LaunchFacts): void {
   preloadTrendChart();
-  root.render(
+  rootOf(el).render(
     <AppProviders layer={dataLayerFromClient(client, patientId, facts)}>
       <App />
     </AppProviders>,
   );
+}
+
+export function renderLaunchError(el: HTMLElement, problem: LaunchProblem): void {
+  rootOf(el).render(<LaunchError problem={problem} />);
 }

@@ -22,11 +22,11 @@ import {
   TIDEMARK_ENGINE,
 } from '../terminology.ts';
 
-export type ChartQueryKey = 'scales' | 'labs' | 'lab-codes' | 'tidemark' | 'questionnaires' | 'med-requests' | 'med-statements' | 'encounters';
+export type ChartQueryKey = 'coded' | 'labs' | 'questionnaires' | 'med-requests' | 'med-statements' | 'encounters';
 export type ChartResourceType = 'Observation' | 'QuestionnaireResponse' | 'MedicationRequest' | 'MedicationStatement' | 'Encounter';
 
 export interface ChartQuery {
-  /** Stable key for react-query and error messages, e.g. "scales". */
+  /** Stable key for react-query and error messages, e.g. "coded". */
   key: ChartQueryKey;
   resourceType: ChartResourceType;
   params: URLSearchParams;
@@ -75,15 +75,20 @@ interface SearchSpec {
   sort?: string;
 }
 
+/**
+ * Six searches, no more: browsers open at most six connections to one host over HTTP/1.1, so a
+ * seventh request would wait for a first one to finish — a whole extra round trip to the EHR before
+ * the summary. Everything Tidemark finds by code (scales, analytes charted without a laboratory
+ * category, its own earlier results) is therefore one search.
+ */
 function specs(): SearchSpec[] {
   const scaleCodes = [PHQ9.total, PHQ9.panel!, ...PHQ9.items, PHQ2.total, GAD7.total, GAD7.panel!, SLEEP_DURATION];
   const ours = [...Object.values(ENGINE_CODES).map((c) => c.code), DMSE_LATENCY_CODE].map((c) => `${TIDEMARK_ENGINE}|${c}`);
   return [
-    { key: 'scales', resourceType: 'Observation', required: { code: loinc(scaleCodes) }, sort: 'date' },
+    // Scales, analytes (also when charted without a laboratory category) and Tidemark's own results.
+    { key: 'coded', resourceType: 'Observation', required: { code: [loinc(scaleCodes), loinc(ANALYTE_LOINCS), ...ours].join(',') }, sort: 'date' },
+    // Every laboratory result (duplicates with 'coded' are dropped by id).
     { key: 'labs', resourceType: 'Observation', required: { category: 'laboratory' }, sort: 'date' },
-    // Analytes charted without a laboratory category (duplicates with 'labs' are dropped by id).
-    { key: 'lab-codes', resourceType: 'Observation', required: { code: loinc(ANALYTE_LOINCS) }, sort: 'date' },
-    { key: 'tidemark', resourceType: 'Observation', required: { code: ours.join(',') }, sort: 'date' },
     { key: 'questionnaires', resourceType: 'QuestionnaireResponse', required: {} },
     { key: 'med-requests', resourceType: 'MedicationRequest', required: {} },
     { key: 'med-statements', resourceType: 'MedicationStatement', required: {} },

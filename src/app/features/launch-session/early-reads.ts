@@ -1,6 +1,8 @@
-// Starts the chart's first-page searches and the Patient read as soon as the token exchange is done,
-// while the app bundle (React Query, zod, mapping) is still loading. The data layer hands each
-// started request to the first caller asking for the same URL; anything else goes to the network.
+// Starts the chart's first-page searches as soon as the token exchange is done, while the app bundle
+// (React, React Query, zod, mapping) is still loading. The data layer hands each started request to
+// the first caller asking for the same URL; anything else goes to the network. The Patient read is
+// not among them: the six searches fill the browser's six connections to the EHR, and the summary
+// does not wait for the patient banner.
 import type Client from 'fhirclient/lib/Client';
 import { chartQueries, type PlanOptions } from '../../../fhir/read/chart-queries.ts';
 
@@ -15,7 +17,7 @@ export function patientUrl(patientId: string): string {
 /** `plan`: the same options the chart reader gets (capabilities, granted scope), so the URLs match. */
 export function startEarlyReads(client: Client, patientId: string, plan: PlanOptions = {}): EarlyReads {
   const reads: EarlyReads = new Map();
-  for (const url of [patientUrl(patientId), ...chartQueries(patientId, plan).map((q) => q.url)]) {
+  for (const url of chartQueries(patientId, plan).map((q) => q.url)) {
     const p = client.request<unknown>({ url, headers: ACCEPT });
     p.catch(() => undefined); // handled by whoever takes it; never an unhandled rejection
     reads.set(url, p);

@@ -16,8 +16,8 @@ const isPhq9 = (a: { instrumentId: string }) => a.instrumentId === 'phq9';
 
 /** Why the chart gave no PHQ-9: the search was refused or not made, or none is charted. */
 function noPhq9Reason(chart: ChartData): string {
-  const note = chart.notes?.find((n) => /^scales: (could not be read|not read)/.test(n.detail));
-  if (note) return `Tidemark could not read the questionnaires in this chart (${note.detail.replace(/^scales: /, '')}).`;
+  const note = chart.notes?.find((n) => /^coded: (could not be read|not read)/.test(n.detail));
+  if (note) return `Tidemark could not read the questionnaires in this chart (${note.detail.replace(/^coded: /, '')}).`;
   return 'This chart holds no PHQ-9 that Tidemark can read.';
 }
 
