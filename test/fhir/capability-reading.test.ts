@@ -2,18 +2,15 @@
 // token was granted: searches a server does not offer are left out and named; a refused search never
 // fails the chart; paging follows link[next] only, within the server's _count limits.
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCapabilities, smartScopeVersion, UNKNOWN_CAPABILITIES } from '../../src/fhir/ehr/capabilities.ts';
 import { planChartReads, readChart } from '../../src/fhir/read/queries.ts';
 import { capabilityStatement, smartConfiguration, vendorServer, type VendorName } from '../support/vendor-fhir.ts';
 import * as F from './fixtures.ts';
+import { mswServer } from '../support/msw.ts';
 
 const BASE = 'https://ehr.example/fhir';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mswServer();
 
 const fetchJson = async (url: string) => {
   const res = await fetch(url.startsWith('http') ? url : `${BASE}/${url}`, { headers: { accept: 'application/fhir+json' } });

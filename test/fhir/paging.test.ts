@@ -1,14 +1,11 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chartQueries, fetchAllPages, readChart } from '../../src/fhir/read/queries.ts';
 import * as F from './fixtures.ts';
+import { mswServer } from '../support/msw.ts';
 
 const BASE = 'https://ehr.example/fhir';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mswServer();
 
 const fetchJson = async (url: string) => {
   const res = await fetch(url.startsWith('http') ? url : `${BASE}/${url}`);

@@ -3,8 +3,7 @@
 // and a second save adds nothing — also where the server offers no conditional create, transaction
 // or identifier search. A clinician-entered PHQ-9 lands where the vendor allows it.
 import type { DocumentReference, Observation, QuestionnaireResponse } from '@medplum/fhirtypes';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../../src/contract/index.ts';
 import { runEngine } from '../../src/engines/index.ts';
 import { parseCapabilities, UNKNOWN_CAPABILITIES } from '../../src/fhir/ehr/capabilities.ts';
@@ -19,12 +18,10 @@ import { siteServerConfig } from '../../src/fhir/write/site-config.ts';
 import { chooseWriteStrategy } from '../../src/fhir/write/strategy.ts';
 import { capabilityStatement, FLOWSHEET_SYSTEM, smartConfiguration, vendorServer, type VendorName } from '../support/vendor-fhir.ts';
 import * as F from './fixtures.ts';
+import { mswServer } from '../support/msw.ts';
 
 const BASE = 'https://ehr.example/fhir';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mswServer();
 
 const request: FhirRequest = (url, init) => fetch(/^https?:/.test(url) ? url : url === '' ? BASE : `${BASE}/${url}`, init);
 const caps = (vendor: VendorName) => parseCapabilities(capabilityStatement(vendor), smartConfiguration(vendor, BASE));

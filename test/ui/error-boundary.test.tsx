@@ -2,10 +2,10 @@
 // summary stay on screen.
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ALL_ENGINES_OK, fhirHandlers, PATIENT_ID, phq9, proxyHandlers, TYPICAL_CHART } from './fixtures.ts';
 import { renderApp } from './render-app.tsx';
+import { mswServer } from '../support/msw.ts';
 
 // The PHQ-9 trend chart's chunk cannot be downloaded; the relapse-history chart throws while rendering (once).
 const relapseChart = vi.hoisted(() => ({ throws: true }));
@@ -19,10 +19,7 @@ vi.mock('../../src/app/features/relapse-history/relapse-history-chart.tsx', () =
   },
 }));
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mswServer();
 
 /** A relapse result Tidemark wrote earlier: the relapse-history panel then draws its (lazy) chart. */
 const earlierRelapse = {

@@ -3,19 +3,16 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { resetEnteredStores } from '../../src/app/features/phq9-entry/index.ts';
 import { resetWriteBackCache } from '../../src/app/features/write-back/index.ts';
 import { FHIR_BASE, fhirHandlers, medicationRequest, patient, phq9, realEngineHandlers, type ProxyLog } from './fixtures.ts';
 import { renderApp } from './render-app.tsx';
 import { writeServer } from './write-server.ts';
+import { mswServer } from '../support/msw.ts';
 
 const NOW = new Date('2026-06-28T12:00:00Z');
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mswServer();
 beforeEach(() => {
   sessionStorage.clear();
   resetEnteredStores();

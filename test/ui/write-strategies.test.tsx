@@ -3,8 +3,7 @@
 // in the chart" and writing again adds nothing. Never a dead end: the note can be copied or downloaded.
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetEnteredStores } from '../../src/app/features/phq9-entry/index.ts';
 import { resetWriteBackCache } from '../../src/app/features/write-back/index.ts';
 import { parseCapabilities } from '../../src/fhir/ehr/capabilities.ts';
@@ -13,11 +12,9 @@ import { siteServerConfig } from '../../src/fhir/write/site-config.ts';
 import { capabilityStatement, FLOWSHEET_SYSTEM, smartConfiguration, vendorServer, type VendorName } from '../support/vendor-fhir.ts';
 import { ALL_ENGINES_OK, FHIR_BASE, proxyHandlers, TYPICAL_CHART } from './fixtures.ts';
 import { renderApp } from './render-app.tsx';
+import { mswServer } from '../support/msw.ts';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mswServer();
 beforeEach(() => {
   sessionStorage.clear();
   resetEnteredStores();

@@ -4,32 +4,22 @@
 // A failure never touches the results on screen (this component does not own them).
 import { useId, useState } from 'react';
 import { ENDPOINTS } from '../../../contract/index.ts';
-import type { ServerCapabilities } from '../../../fhir/ehr/capabilities.ts';
 import type { ChartData } from '../../../fhir/chart.ts';
 import type { WriteOutcome, WrittenEntry } from '../../../fhir/write/execute.ts';
-import type { EngineResult } from '../../../fhir/write/index.ts';
-import type { NotePhq9 } from '../../../fhir/write/note.ts';
-import type { EnteredPhq9 } from '../../../fhir/write/phq9-entry.ts';
 import type { WritePlan } from '../../../fhir/write/plan.ts';
-import type { SiteServerConfig } from '../../../fhir/write/site-config.ts';
 import { DataTable } from '../../components/data-table.tsx';
 import { formatDate, plural } from '../../lib/format.ts';
 import { fhirUrl, type FhirRequest } from './api/fhir-writer.ts';
 import { type ResultInChart, useResultsInChart } from './api/results-in-chart.ts';
-import { useSaveToChart, useStableResults } from './api/use-save-to-chart.ts';
+import { type UseSaveToChartOptions, useSaveToChart, useStableResults } from './api/use-save-to-chart.ts';
 import { bundleFileName, copyText, downloadBundle, downloadText, previewRows, writeLabel } from './preview-rows.ts';
 import './write-back.css';
 
-export interface SaveToChartProps {
-  /** Successful engine results, one per engine ({patientId, engine, request, response}). */
-  results: readonly EngineResult[];
-  /** FHIR base URL (links to what was written). */
-  serverUrl: string;
+/** The hook's inputs (see UseSaveToChartOptions), with the writer named for the component. */
+export interface SaveToChartProps
+  extends Pick<UseSaveToChartOptions, 'results' | 'serverUrl' | 'scope' | 'onSaved' | 'capabilities' | 'site' | 'entered' | 'chartPhq9' | 'safety' | 'author' | 'now'> {
   /** Authenticated request to the FHIR server (fetchFhirWriter builds one from the SMART token). */
   fhirRequest: FhirRequest;
-  /** Granted SMART scope string; what it does not allow is not posted. */
-  scope?: string | null;
-  onSaved?: (outcome: WriteOutcome, plan: WritePlan) => void;
   /** When set, the button stays disabled with this reason (e.g. "Waiting for every result…"). */
   disabledReason?: string;
   /**
@@ -37,14 +27,6 @@ export interface SaveToChartProps {
    * matches one of them is shown as already in the chart, with a link to that Observation.
    */
   chartHistory?: ChartData['history'];
-  /** What the server publishes (launch discovery); read from /metadata when absent. */
-  capabilities?: ServerCapabilities;
-  site?: SiteServerConfig;
-  entered?: readonly (EnteredPhq9 & { identity: string })[];
-  chartPhq9?: NotePhq9 | null;
-  safety?: readonly string[];
-  author?: string;
-  now?: () => Date;
 }
 
 const OUTCOME_LABEL: Record<WrittenEntry['outcome'], string> = {
