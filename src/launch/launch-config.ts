@@ -170,3 +170,12 @@ export function readPageConfig(doc: Document): PageConfig {
   const meta = (name: string) => doc.querySelector<HTMLMetaElement>(`meta[name="tidemark:${name}"]`)?.content || null;
   return { clientId: meta('client-id'), scope: meta('scope'), defaultIss: meta('default-iss') };
 }
+
+/**
+ * The options for FHIR.oauth2.authorize: this launch's own state key (kept in the app's URL, so two
+ * launches sharing sessionStorage never read each other's), and, embedded in an EHR iframe, the
+ * authorization completed inside the frame itself (not handed to the EHR's window).
+ */
+export function authorizeOptions(options: AuthorizeOptions, scope: string, stateKey: string, inFrame: boolean): AuthorizeOptions & { stateKey: string; completeInTarget?: true } {
+  return { ...options, scope, stateKey, ...(inFrame ? { completeInTarget: true as const } : {}) };
+}

@@ -11,7 +11,7 @@ import { readSiteConfig, siteEntryFor } from '../fhir/write/site-config.ts';
 import { chooseWriteStrategy } from '../fhir/write/strategy.ts';
 import { discover } from './discovery.ts';
 import './launch.css';
-import { buildScope, planLaunch, readPageConfig } from './launch-config.ts';
+import { authorizeOptions, buildScope, planLaunch, readPageConfig } from './launch-config.ts';
 import { saveDigest, trimSmart, trimStatement } from './launch-digest.ts';
 
 // State keyed by the `state` parameter, which stays in the app's URL (see above).
@@ -78,8 +78,7 @@ async function main(): Promise<void> {
       siteProblem: site.problem,
       requestedScope: scope,
     });
-    // Embedded in an EHR iframe: complete the authorization inside the frame itself.
-    await FHIR.oauth2.authorize({ ...plan.options, scope, stateKey, ...(inFrame() ? { completeInTarget: true } : {}) });
+    await FHIR.oauth2.authorize(authorizeOptions(plan.options, scope, stateKey, inFrame()));
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     show(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCapabilities, servesType, smartScopeVersion } from '../../src/fhir/ehr/capabilities.ts';
 import { chooseWriteStrategy } from '../../src/fhir/write/strategy.ts';
-import { buildScope, DEFAULT_SANDBOX_ISS, planLaunch, resolveScope, SCOPES_V1 } from '../../src/launch/launch-config.ts';
+import { authorizeOptions, buildScope, DEFAULT_SANDBOX_ISS, planLaunch, resolveScope, SCOPES_V1 } from '../../src/launch/launch-config.ts';
 import { capabilityStatement, smartConfiguration, type VendorName } from '../support/vendor-fhir.ts';
 import { render, screen } from '@testing-library/react';
 import { classifyLaunchProblem, LaunchError } from '../../src/app/features/launch-session/launch-error.tsx';
@@ -41,6 +41,15 @@ describe('launch plan', () => {
     expect(planLaunch(`${APP}?launch=abc`)).toMatchObject({ kind: 'error', title: expect.stringMatching(/missing the FHIR server/) });
     expect(planLaunch(`${APP}?iss=javascript:alert(1)`)).toMatchObject({ kind: 'error', title: 'Invalid FHIR server address' });
     expect(planLaunch(`${APP}?error=access_denied`)).toMatchObject({ kind: 'error', title: 'Access was not granted' });
+  });
+});
+
+describe('authorize options', () => {
+  it('each launch has its own state key; in an EHR iframe the authorization completes inside the frame', () => {
+    const plan = planLaunch(`${APP}?iss=https://ehr.example/fhir&launch=x`);
+    if (plan.kind === 'error') throw new Error(plan.message);
+    expect(authorizeOptions(plan.options, 'openid', 'k1', true)).toMatchObject({ stateKey: 'k1', completeInTarget: true, scope: 'openid', launch: 'x' });
+    expect(authorizeOptions(plan.options, 'openid', 'k2', false)).not.toHaveProperty('completeInTarget');
   });
 });
 
