@@ -1,25 +1,33 @@
 // The clinician view: safety first, then the summary, then the detail a clinician may want.
-import { lazy, memo, Suspense, useDeferredValue } from 'react';
+import { lazy, memo, Suspense, useDeferredValue, useMemo } from 'react';
+import { instrumentKeyOf } from '../clinical/index.ts';
 import { ENGINE_NAMES, type ClinicalMeasure } from '../contract/index.ts';
 import type { ChartData } from '../fhir/chart.ts';
+import { PanelBoundary } from './components/error-boundary.tsx';
 import { ErrorState, Skeleton } from './components/states.tsx';
 import { useChart } from './features/chart/api/get-chart.ts';
 import { DataQualityNote } from './features/data-quality/data-quality-note.tsx';
 import { DmseSignals } from './features/dmse/dmse-signals.tsx';
 import { EngineCard } from './features/engine-cards/engine-card.tsx';
 import { LabSignals } from './features/labs/lab-signals.tsx';
+import { useDataLayer } from './features/launch-session/data-layer.tsx';
+import { usePatient } from './features/launch-session/get-patient.ts';
+import { LaunchError } from './features/launch-session/launch-error.tsx';
 import { PatientBanner } from './features/launch-session/patient-banner.tsx';
+import { SessionBanner } from './features/launch-session/session-banner.tsx';
 import { MedicationSignals } from './features/medications/medication-signals.tsx';
 import { OutcomeComponents } from './features/outcome/outcome-components.tsx';
 import { RelapseFactors } from './features/relapse/relapse-factors.tsx';
 import { RelapseHistoryPanel } from './features/relapse-history/index.ts';
-import { deriveSafety } from './features/safety/derive-safety.ts';
-import { useDataLayer } from './features/launch-session/data-layer.tsx';
+import { Phq9EntryPanel, useEnteredPhq9, withEntered } from './features/phq9-entry/index.ts';
+import { deriveSafety, type SafetyView } from './features/safety/derive-safety.ts';
 import { SafetyBanner } from './features/safety/safety-banner.tsx';
 import { useEngines, type EngineRuns } from './features/scores/api/run-engine.ts';
 import { safetyFindings } from './features/scores/engine-results.ts';
 import { SummaryPanel } from './features/summary/summary-panel.tsx';
 import { Phq9TrendPanel } from './features/trends/phq9-trend.tsx';
+import { type WriteBackInputs, WriteBackInputsProvider } from './features/write-back/index.ts';
+import { phq9Band } from '../fhir/terminology.ts';
 
 // The voice panel (recorder, results, dMSE card) loads after the summary and cards: its code and its
 // render stay out of the first paint.
@@ -31,12 +39,44 @@ function isAuthError(error: Error): boolean {
   return status === 401 || /\b401\b|unauthori[sz]ed/i.test(error.message);
 }
 
+/** The banner's findings as lines for the note (the same findings, never a second check). */
+function safetyLines(view: SafetyView | null): string[] {
+  if (!view) return [];
+  const lines: string[] = [];
+  const item9 = view.item9;
+  if (item9?.latestPositive) {
+    const l = item9.latest;
+    const source = l.sourceRefs.length > 0 ? ` Source: ${l.sourceRefs.join(', ')}.` : '';
+    lines.push(`PHQ-9 item 9 positive: “${l.answerText}” (${l.answer} of 3) on ${l.at.slice(0, 10) || 'an uncharted date'} — follow the local suicide-risk protocol.${source}`, ...item9.messages);
+  }
+  for (const o of item9?.older ?? []) lines.push(`Earlier PHQ-9 item 9 positive: “${o.answerText}” (${o.answer} of 3) on ${o.at.slice(0, 10) || 'an uncharted date'}.`);
+  for (const lab of view.criticalLabs) lines.push(lab.message);
+  return lines;
+}
+
+/** The chart's own latest PHQ-9, for the note. */
+function chartPhq9(chart: ChartData | undefined): WriteBackInputs['chartPhq9'] {
+  const phq9 = (chart?.assessments ?? []).filter((a) => instrumentKeyOf(a.instrumentId) === 'phq9' || instrumentKeyOf(a.instrumentName) === 'phq9');
+  const latest = phq9.reduce<(typeof phq9)[number] | null>((a, b) => (!a || Date.parse(b.createdAt) >= Date.parse(a.createdAt) ? b : a), null);
+  if (!latest) return null;
+  const item9 = latest.items?.find((i) => i.index === 9)?.score ?? null;
+  return { score: latest.score, at: latest.createdAt, band: phq9Band(latest.score), item9, entered: false, ...(latest.sourceRef ? { sourceRef: latest.sourceRef } : {}) };
+}
+
 export function App() {
-  const chart = useChart();
-  const runs = useEngines(chart.data);
   const layer = useDataLayer();
-  // The shared safety path over the chart, plus anything an engine reported.
-  const safety = deriveSafety(chart.data, safetyFindings(runs));
+  const patient = usePatient();
+  const read = useChart();
+  const { entries } = useEnteredPhq9();
+  // PHQ-9s entered in Tidemark join the chart's assessments: scored by the engines and read by the
+  // safety path exactly like one from the chart.
+  const chartData = useMemo(() => (read.data ? withEntered(read.data, entries) : undefined), [read.data, entries]);
+  const chart = { ...read, data: chartData } as typeof read;
+  const runs = useEngines(chartData);
+  // The shared safety path over the chart (entered PHQ-9s included), plus anything an engine reported.
+  const safety = deriveSafety(chartData, safetyFindings(runs));
+  const safetyKey = safetyLines(safety).join('\n');
+  const inputs = useMemo<WriteBackInputs>(() => ({ safety: safetyKey ? safetyKey.split('\n') : [], chartPhq9: chartPhq9(read.data) }), [safetyKey, read.data]);
   const measures: ClinicalMeasure[] = [
     ...(runs.outcome.data?.measures ?? []),
     ...(runs.relapse.data?.measures ?? []),
@@ -49,17 +89,26 @@ export function App() {
     { chart: chart.data, runs, measures },
     { runs, measures },
   );
+  // The token's patient must be the patient shown (a stale embedded session must never show another chart).
+  const resourceId = patient.data?.resourceId;
+  if (resourceId && resourceId !== layer.patientId) {
+    return <LaunchError problem={{ kind: 'patient-mismatch', detail: `The authorization is for patient ${layer.patientId}; the EHR returned Patient/${resourceId}.` }} />;
+  }
   return (
+    <WriteBackInputsProvider value={inputs}>
     <div className="app">
       <header className="app-header">
         <p className="app-header__brand">
           Tidemark <span className="muted">· measurement-based care</span>
         </p>
       </header>
-      <PatientBanner />
+      <PanelBoundary what="The patient banner">
+        <PatientBanner />
+      </PanelBoundary>
       <main className="app-main" id="main">
         <h1 className="visually-hidden">Tidemark decision support</h1>
         {safety && <SafetyBanner view={safety} now={(layer.now ?? (() => new Date()))()} />}
+        <SessionBanner />
         {chart.isError ? (
           <section className="panel">
             {isAuthError(chart.error) ? (
@@ -77,16 +126,39 @@ export function App() {
           </section>
         ) : (
           <>
-            <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
-            <DataQualityNote chart={chart.data} />
-            {deferred.chart && <TrendDetail chart={deferred.chart} runs={deferred.runs} measures={deferred.measures} />}
-            {/* Relapse risk over time from the chart's earlier saved results (its recharts part is lazy-loaded). */}
-            {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && <RelapseHistoryPanel chart={chart.data} runs={runs} />}
-            {deferred.chart && <CardsDetail chart={deferred.chart} runs={deferred.runs} />}
+            {/* Each part in its own boundary: a failed lazy chunk or a chart error stays in its panel;
+                the safety banner above is outside every boundary. */}
+            <PanelBoundary what="The summary">
+              <SummaryPanel chart={chart.data} runs={runs} measures={measures} />
+            </PanelBoundary>
+            <PanelBoundary what="Enter today’s PHQ-9">
+              <Phq9EntryPanel chart={chart.data} />
+            </PanelBoundary>
+            <PanelBoundary what="The data-quality note">
+              <DataQualityNote chart={chart.data} />
+            </PanelBoundary>
             {deferred.chart && (
-              <Suspense fallback={null}>
-                <VoiceSamplePanel chart={deferred.chart} runs={deferred.runs} />
-              </Suspense>
+              <PanelBoundary what="The PHQ-9 trend">
+                <TrendDetail chart={deferred.chart} runs={deferred.runs} measures={deferred.measures} />
+              </PanelBoundary>
+            )}
+            {/* Relapse risk over time from the chart's earlier saved results (its recharts part is lazy-loaded). */}
+            {(runs.relapse.hasRequest || (chart.data.history.relapse?.length ?? 0) > 0) && (
+              <PanelBoundary what="Relapse risk over time">
+                <RelapseHistoryPanel chart={chart.data} runs={runs} />
+              </PanelBoundary>
+            )}
+            {deferred.chart && (
+              <PanelBoundary what="The results in detail">
+                <CardsDetail chart={deferred.chart} runs={deferred.runs} />
+              </PanelBoundary>
+            )}
+            {deferred.chart && (
+              <PanelBoundary what="The voice sample">
+                <Suspense fallback={null}>
+                  <VoiceSamplePanel chart={deferred.chart} runs={deferred.runs} />
+                </Suspense>
+              </PanelBoundary>
             )}
           </>
         )}
@@ -98,6 +170,7 @@ export function App() {
         </p>
       </footer>
     </div>
+    </WriteBackInputsProvider>
   );
 }
 

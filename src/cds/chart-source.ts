@@ -8,7 +8,7 @@ import { fetchAllPages, type FetchJson } from '../fhir/read/queries.ts';
 import { queriesFor, type PrefetchKey } from './services.ts';
 
 /** Keys without which no safety statement can be made: PHQ-9 in every charted form, and labs. */
-export const REQUIRED_KEYS: readonly PrefetchKey[] = ['scales', 'questionnaires', 'labs'];
+export const REQUIRED_KEYS: readonly PrefetchKey[] = ['coded', 'questionnaires', 'labs'];
 
 export class ChartUnavailable extends Error {
   override name = 'ChartUnavailable';

@@ -14,7 +14,7 @@ const SENTINEL = 'TIDEMARKPATIENT0';
 
 export type PrefetchKey = ChartQuery['key'];
 
-/** Prefetch key → template, e.g. "scales" → "Observation?patient={{context.patientId}}&code=…". */
+/** Prefetch key → template, e.g. "coded" → "Observation?patient={{context.patientId}}&code=…". */
 export function prefetchTemplates(): Record<PrefetchKey, string> {
   const out = {} as Record<PrefetchKey, string>;
   for (const q of chartQueries(SENTINEL)) out[q.key] = q.url.replace(SENTINEL, PATIENT_TOKEN);

@@ -1,36 +1,12 @@
-// Pure launch configuration: URL + page config → the options for FHIR.oauth2.authorize.
-// Kept apart from main.ts so it is unit-tested without a browser redirect.
+// Pure launch configuration: URL + page config → the options for FHIR.oauth2.authorize, and the
+// scopes to ask for once the server's capabilities are known. Kept apart from main.ts so it is
+// unit-tested without a browser redirect.
+import { resourceScope, type ScopeVersion } from '../fhir/ehr/scopes.ts';
 
 export const DEFAULT_CLIENT_ID = 'tidemark';
 export const DEFAULT_SANDBOX_ISS = 'http://127.0.0.1:8081/fhir';
 
-/**
- * Launched without a patient (provider launch), the app shows the care-team panel and opens patients
- * from it: it reads the Group, every member's Patient and Tidemark results, and a chosen patient's
- * chart, with the user's own access (user/ scopes); it saves to that chart as in a patient launch.
- */
-export const CARE_TEAM_SCOPES_V2 = [
-  'user/Group.rs',
-  'user/Patient.rs',
-  'user/Observation.rs',
-  'user/QuestionnaireResponse.rs',
-  'user/MedicationRequest.rs',
-  'user/MedicationStatement.rs',
-  'user/Encounter.rs',
-  'user/Observation.c',
-] as const;
-export const CARE_TEAM_SCOPES_V1 = [
-  'user/Group.read',
-  'user/Patient.read',
-  'user/Observation.read',
-  'user/QuestionnaireResponse.read',
-  'user/MedicationRequest.read',
-  'user/MedicationStatement.read',
-  'user/Encounter.read',
-  'user/Observation.write',
-] as const;
-
-/** SMART v2 scopes: read what the engines need, create Observations (write-back, issue 6). */
+/** SMART v2 scopes for an open server (coded Observations): read what the engines need, create Observations. */
 export const SCOPES_V2 = [
   'launch',
   'launch/patient',
@@ -43,7 +19,6 @@ export const SCOPES_V2 = [
   'patient/QuestionnaireResponse.rs',
   'patient/Encounter.rs',
   'patient/Observation.c',
-  ...CARE_TEAM_SCOPES_V2,
   'online_access',
 ] as const;
 
@@ -60,7 +35,6 @@ export const SCOPES_V1 = [
   'patient/QuestionnaireResponse.read',
   'patient/Encounter.read',
   'patient/Observation.write',
-  ...CARE_TEAM_SCOPES_V1,
   'online_access',
 ] as const;
 
@@ -74,13 +48,15 @@ export interface AuthorizeOptions {
   clientId: string;
   scope: string;
   redirectUri: string;
-  pkceMode: 'required';
+  /** PKCE S256 whenever the server lists it (Oracle's 2024 pages say it is not implemented there). */
+  pkceMode: 'ifSupported';
   iss: string;
   launch?: string;
 }
 
 export type LaunchPlan =
-  | { kind: 'ehr' | 'standalone'; options: AuthorizeOptions }
+  /** `scopeOverride`: the scope the page or URL insists on; null = decide from the server's capabilities. */
+  | { kind: 'ehr' | 'standalone'; options: AuthorizeOptions; scopeOverride: string | null; careTeam: boolean }
   | { kind: 'error'; title: string; message: string };
 
 function isHttpUrl(value: string): boolean {
@@ -92,16 +68,75 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** `scope` may be a full scope string, or the shorthands `v1` / `v2`. */
-export function resolveScope(raw: string | null | undefined, standalone: boolean): string {
+/**
+ * `scope` may be a full scope string, `v1` / `v2` (the default scopes in that syntax), or `auto`
+ * (empty): decided from the server's capabilities once discovered (null here).
+ */
+export function resolveScope(raw: string | null | undefined, standalone: boolean): string | null {
   const value = raw?.trim();
   let scopes: string[];
-  if (!value || value === 'v2') scopes = [...SCOPES_V2];
+  if (!value || value === 'auto') return null;
+  if (value === 'v2') scopes = [...SCOPES_V2];
   else if (value === 'v1') scopes = [...SCOPES_V1];
   else scopes = value.split(/\s+/);
-  // A standalone launch has no EHR context to bind: the bare `launch` scope makes some servers refuse.
-  if (standalone) scopes = scopes.filter((s) => s !== 'launch');
-  return scopes.join(' ');
+  return withLaunchContext(scopes, standalone).join(' ');
+}
+
+/** A standalone launch has no EHR context to bind: the bare `launch` scope makes some servers refuse. */
+function withLaunchContext(scopes: string[], standalone: boolean): string[] {
+  return standalone ? scopes.filter((s) => s !== 'launch') : scopes;
+}
+
+/** The resource types Tidemark reads for one patient (the chart searches, and the patient banner). */
+export const READ_TYPES = ['Patient', 'Observation', 'QuestionnaireResponse', 'MedicationRequest', 'MedicationStatement', 'Encounter'] as const;
+
+/**
+ * Launched without a patient (provider launch), the app shows the care-team panel and opens patients
+ * from it: it reads the Group, every member's Patient and Tidemark results, and a chosen patient's chart
+ * with the user's own access (user/ scopes), and saves to that chart as in a patient launch.
+ */
+export const CARE_TEAM_READ_TYPES = ['Group', ...READ_TYPES] as const;
+
+export interface ScopeInputs {
+  /** SMART v2 only where the server advertises permission-v2. */
+  version: ScopeVersion;
+  /** Types the server serves (CapabilityStatement); every type when unknown. */
+  serves: (type: string) => boolean;
+  /** What the chosen write strategy creates and reads back. */
+  creates: readonly string[];
+  reads: readonly string[];
+  /** Ask for a refresh token (online_access) where the server may issue one. */
+  online: boolean;
+  standalone: boolean;
+  /**
+   * Also ask for user/ scopes (the care-team panel). An EHR launch cannot know beforehand whether the
+   * EHR will put a patient in context, so it asks for both; a standalone launch asks only when
+   * `?view=care-team` says so (then without `launch/patient`: no patient is picked).
+   */
+  careTeam?: boolean;
+}
+
+/**
+ * The scopes to ask for: one explicit scope per resource (servers such as Oracle's refuse wildcards),
+ * reads for what Tidemark reads, creates for what the write strategy writes, in the server's syntax.
+ */
+export function buildScope(inputs: ScopeInputs): string {
+  const reads = [...new Set([...READ_TYPES, ...inputs.reads])].filter(inputs.serves);
+  const creates = [...new Set(inputs.creates)].filter(inputs.serves);
+  const careTeamOnly = inputs.careTeam === true && inputs.standalone;
+  const userReads = inputs.careTeam ? [...new Set([...CARE_TEAM_READ_TYPES, ...inputs.reads])].filter(inputs.serves) : [];
+  const scopes = [
+    'launch',
+    ...(careTeamOnly ? [] : ['launch/patient']),
+    'openid',
+    'fhirUser',
+    ...(careTeamOnly ? [] : reads.map((t) => resourceScope(inputs.version, t, 'read'))),
+    ...(careTeamOnly ? [] : creates.map((t) => resourceScope(inputs.version, t, 'create'))),
+    ...userReads.map((t) => resourceScope(inputs.version, t, 'read', 'user')),
+    ...(inputs.careTeam ? creates.map((t) => resourceScope(inputs.version, t, 'create', 'user')) : []),
+    ...(inputs.online ? ['online_access'] : []),
+  ];
+  return withLaunchContext(scopes, inputs.standalone).join(' ');
 }
 
 export function planLaunch(href: string, config: PageConfig = {}): LaunchPlan {
@@ -134,23 +169,34 @@ export function planLaunch(href: string, config: PageConfig = {}): LaunchPlan {
     };
   }
   const clientId = params.get('client_id')?.trim() || config.clientId?.trim() || DEFAULT_CLIENT_ID;
-  let scope = resolveScope(params.get('scope') ?? config.scope, !launch);
+  // The care-team panel: any EHR launch may come without a patient; a standalone one says so.
+  const careTeam = Boolean(launch) || params.get('view') === 'care-team';
+  let scopeOverride = resolveScope(params.get('scope') ?? config.scope, !launch);
   // A standalone launch for the care-team panel asks for no patient to be picked.
-  if (!launch && params.get('view') === 'care-team') scope = scope.split(' ').filter((s) => s !== 'launch/patient').join(' ');
+  if (scopeOverride && !launch && params.get('view') === 'care-team') scopeOverride = scopeOverride.split(' ').filter((s) => s !== 'launch/patient').join(' ');
   const options: AuthorizeOptions = {
     clientId,
-    scope,
+    scope: scopeOverride ?? withLaunchContext([...SCOPES_V1], !launch).join(' '),
     // The launch page lives at /launch/; the app at / completes the flow with FHIR.oauth2.ready().
     redirectUri: '../',
-    pkceMode: 'required',
+    pkceMode: 'ifSupported',
     iss,
     ...(launch ? { launch } : {}),
   };
-  return { kind: launch ? 'ehr' : 'standalone', options };
+  return { kind: launch ? 'ehr' : 'standalone', options, scopeOverride, careTeam };
 }
 
 /** Reads `<meta name="tidemark:client-id" content="…">` style settings (no inline script under the CSP). */
 export function readPageConfig(doc: Document): PageConfig {
   const meta = (name: string) => doc.querySelector<HTMLMetaElement>(`meta[name="tidemark:${name}"]`)?.content || null;
   return { clientId: meta('client-id'), scope: meta('scope'), defaultIss: meta('default-iss') };
+}
+
+/**
+ * The options for FHIR.oauth2.authorize: this launch's own state key (kept in the app's URL, so two
+ * launches sharing sessionStorage never read each other's), and, embedded in an EHR iframe, the
+ * authorization completed inside the frame itself (not handed to the EHR's window).
+ */
+export function authorizeOptions(options: AuthorizeOptions, scope: string, stateKey: string, inFrame: boolean): AuthorizeOptions & { stateKey: string; completeInTarget?: true } {
+  return { ...options, scope, stateKey, ...(inFrame ? { completeInTarget: true as const } : {}) };
 }

@@ -3,7 +3,7 @@
 // and what the server's CapabilityStatement says about transactions. Used by the run and the worker.
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
-import { capabilityAllowsTransaction } from '../app/features/write-back/api/write-to-chart.ts';
+import { parseCapabilities } from '../fhir/ehr/capabilities.ts';
 import { BackendServicesAuth, discoverTokenEndpoint, type TokenSource } from './backend-auth.ts';
 import { bulkExport } from './bulk-client.ts';
 import type { PopulationConfig } from './config.ts';
@@ -54,7 +54,9 @@ export async function connect(config: PopulationConfig): Promise<Connection> {
       bulkExport({ fhirBase: config.fhirBase, auth, group: config.groupId, types: [...types], ...(since ? { since } : {}), minPollMs: 500, maxPollMs: 5000 }) as ExportLines,
     async transactions() {
       const res = await fetch(`${config.fhirBase}/metadata`, { headers: { accept: 'application/fhir+json' } });
-      return res.ok ? capabilityAllowsTransaction(await res.json()) : true;
+      if (!res.ok) return true;
+      const caps = parseCapabilities(await res.json());
+      return !caps.statement || caps.transaction;
     },
     async groupSize() {
       const g = (await readJson(`Group/${encodeURIComponent(config.groupId)}`)) as { quantity?: number; member?: unknown[] };

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { API_PREFIX, ENDPOINTS, ENGINE_NAMES, toIssues, type EngineName } from '../contract/index.ts';
 import { TokenVerifier } from './auth.ts';
 import { EmbeddedBackend, UpstreamBackend, type BackendKind, type EngineBackend } from './backend.ts';
-import { normalizeBaseUrl, type ServerConfig } from './config.ts';
+import { matchFhirServer, type ServerConfig } from './config.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { newRequestId } from './ids.ts';
 import { createLogger, errorForLog, type Logger } from './logger.ts';
@@ -55,12 +55,14 @@ export type TidemarkApp = Hono<Env> & { tidemark: TidemarkInternals };
 interface Route {
   methods: readonly string[];
   engine?: EngineName;
-  kind: 'ping' | 'openapi' | 'engine' | 'voice-analyze' | 'voice-job' | 'voice-webhook';
+  kind: 'ping' | 'openapi' | 'session' | 'engine' | 'voice-analyze' | 'voice-job' | 'voice-webhook';
 }
 
 const BEARER_RE = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const JSON_TYPE_RE = /^application\/(?:[\w.+-]+\+)?json(?:\s*;|$)/i;
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
+/** Where the launch page reads the site's write-back settings (SITE_CONFIG). */
+export const SITE_CONFIG_PATH = '/site-config.json';
 
 interface ReqState {
   requestId: string;
@@ -100,14 +102,15 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       logger.warn({ ...errorForLog(err) }, 'rate limit store unavailable; allowing requests');
     }
   });
-  const fhirServers = new Set(config.fhirServers.map(normalizeBaseUrl));
   const staticFiles = new StaticFiles(config.staticDir);
+  const siteConfigJson = Buffer.from(JSON.stringify(config.siteConfig), 'utf8');
   const baseHeaders = securityHeaders(buildCsp(config));
   let openapiJson: string | undefined;
 
   const routes = new Map<string, Route>([
     [`${API_PREFIX}/ping`, { methods: ['GET', 'HEAD'], kind: 'ping' }],
     [`${API_PREFIX}/openapi.json`, { methods: ['GET', 'HEAD'], kind: 'openapi' }],
+    [`${API_PREFIX}/session`, { methods: ['GET'], kind: 'session' }],
   ]);
   for (const e of ENGINE_NAMES) routes.set(`${API_PREFIX}${ENDPOINTS[e].path}`, { methods: ['POST'], kind: 'engine', engine: e });
   const voice = createVoiceService(config, logger, { fhirFetch: deps.fetch, ...deps.voice });
@@ -183,7 +186,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       return voiceOut(st, await voice.webhook(await readBody(c, config.bodyLimitBytes), c.req.header('x-webhook-signature')));
     }
     const engine = route.engine as EngineName;
-    st.backend = route.kind === 'engine' ? backend.kind : voice.kind;
+    if (route.kind === 'engine') st.backend = backend.kind;
+    else if (route.kind !== 'session') st.backend = voice.kind;
 
     // Who is calling.
     const auth = c.req.header('authorization');
@@ -200,8 +204,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       await limit(st, ipKey, config.rateLimitIpPerMinute);
       throw new ApiError('unauthorized', 'Send X-FHIR-Server: <FHIR base URL the token was issued for>.');
     }
-    const fhirBase = normalizeBaseUrl(serverHeader);
-    if (!fhirServers.has(fhirBase)) {
+    const fhirBase = matchFhirServer(config.fhirServers, serverHeader);
+    if (!fhirBase) {
       await limit(st, ipKey, config.rateLimitIpPerMinute);
       throw new ApiError('forbidden', 'This FHIR server is not accepted by this deployment.');
     }
@@ -220,6 +224,9 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
       });
     }
     await limit(st, `tok:${tokenKey}`, config.rateLimitPerMinute);
+    // The token check alone: the app asks right after the token exchange, so the check runs while
+    // the chart is read and the first engine call finds the verdict cached.
+    if (route.kind === 'session') return json(200, { ok: true, requestId: st.requestId, data: { verified: true, fhirServer: fhirBase } });
     if (route.kind !== 'engine') {
       const caller = { fhirBase, token, tokenKey, patient: verifier.patientOf(tokenKey), patientHeader: c.req.header('x-patient-id') };
       if (route.kind === 'voice-job') return voiceOut(st, await voice.job(decodeURIComponent(path.slice(VOICE_JOBS.length)), caller));
@@ -313,6 +320,9 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Tidem
         const method = c.req.method;
         if (method !== 'GET' && method !== 'HEAD') {
           res = { status: 405, body: 'Method not allowed\n', headers: { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' } };
+        } else if (path === SITE_CONFIG_PATH) {
+          // The site's write-back settings (no secrets, no PHI), read by the launch page.
+          res = { status: 200, body: siteConfigJson, headers: { ...JSON_HEADERS, 'Cache-Control': 'no-cache' } };
         } else {
           const url = new URL(c.req.url);
           res = await staticFiles.serve(path, url.search, method);

@@ -1,6 +1,8 @@
 // Server configuration: one typed object, loaded from the environment by `loadConfig`.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { TrustedIssuer } from '../cds/client-auth.ts';
+import { EMPTY_SITE_CONFIG, type SiteConfig, siteConfig } from '../fhir/write/site-config.ts';
 
 export const ENGINE_TIMEOUT_HARD_MAX_MS = 30_000;
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -12,7 +14,10 @@ export const VOICE_DEFAULT_URL = 'https://api.amplifierhealth.com';
 export interface ServerConfig {
   port: number;
   host: string;
-  /** Allowed FHIR base URLs (normalized: no trailing slash). */
+  /**
+   * Allowed FHIR base prefixes (normalized: no trailing slash). A base is accepted when it has the
+   * same origin and its path equals a prefix's path or continues it at a '/' (see matchFhirServer).
+   */
   fhirServers: string[];
   /** Remote engine base URL (e.g. https://host/api/v1); undefined → embedded engines. */
   engineUrl?: string;
@@ -63,6 +68,8 @@ export interface ServerConfig {
   /** Embedded analyses run at once (others wait as `pending`). */
   voiceConcurrency: number;
   voiceBodyLimitBytes: number;
+  /** Write-back settings per FHIR server (SITE_CONFIG file), served to the launch page. */
+  siteConfig: SiteConfig;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +112,48 @@ function trustedIssuers(raw: string): TrustedIssuer[] {
 /** Strip a trailing slash so "https://x/fhir/" and "https://x/fhir" compare equal. */
 export function normalizeBaseUrl(url: string): string {
   return url.trim().replace(/\/+$/, '');
+}
+
+/**
+ * Why a FHIR base (a FHIR_SERVERS entry or an X-FHIR-Server header) is not in canonical form, or
+ * null when it is. Canonical: http(s), no userinfo, query or fragment, no percent-encoding,
+ * backslash, whitespace, empty, '.' or '..' path segment: the path the URL parser keeps is the
+ * path that was written, so a prefix check on it cannot be steered by encoding tricks.
+ */
+export function fhirBaseProblem(raw: string): string | null {
+  if (raw.length === 0 || raw.length > 2048) return 'empty or too long';
+  if (/[\s\\%?#@]/.test(raw) || [...raw].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return 'has userinfo, a query, a fragment, percent-encoding, a backslash or whitespace';
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'not http(s)';
+  const written = raw.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\/+$/, '');
+  if (written.split('/').slice(1).some((seg) => seg === '' || seg === '.' || seg === '..')) return 'has an empty, "." or ".." path segment';
+  if (written !== u.pathname.replace(/\/+$/, '')) return 'path is not in canonical form';
+  return null;
+}
+
+/** origin + path without trailing slash (call after fhirBaseProblem returned null). */
+function canonicalBase(raw: string): string {
+  const u = new URL(raw);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * The canonical FHIR base for an X-FHIR-Server value when it falls under one of the allowed
+ * prefixes (same origin; path equal to the prefix's or continuing it at a '/'), else null.
+ * `https://h/v/r4` allows `https://h/v/r4/sim/abc/fhir`, never `https://h/v/r4-evil` or `https://h.evil/v/r4`.
+ */
+export function matchFhirServer(prefixes: readonly string[], header: string): string | null {
+  if (fhirBaseProblem(header) !== null) return null;
+  const base = canonicalBase(header);
+  for (const p of prefixes) {
+    if (base === p || base.startsWith(p.endsWith('/') ? p : `${p}/`)) return base;
+  }
+  return null;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -172,8 +221,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     voiceJobTtlSeconds: 3600,
     voiceConcurrency: 2,
     voiceBodyLimitBytes: VOICE_BODY_LIMIT_BYTES,
+    siteConfig: EMPTY_SITE_CONFIG,
     ...overrides,
-    ...(overrides.fhirServers ? { fhirServers: overrides.fhirServers.map(normalizeBaseUrl) } : {}),
+    ...(overrides.fhirServers ? { fhirServers: overrides.fhirServers.map((u) => (fhirBaseProblem(u) === null ? canonicalBase(u) : normalizeBaseUrl(u))) } : {}),
     ...(overrides.engineTimeoutMs !== undefined
       ? { engineTimeoutMs: Math.min(overrides.engineTimeoutMs, ENGINE_TIMEOUT_HARD_MAX_MS) }
       : {}),
@@ -185,7 +235,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const sandboxPort = parseOr(intIn('SANDBOX_PORT', 1, 65535), env.SANDBOX_PORT, 8081);
   const fhirServers = list(env.FHIR_SERVERS);
   if (fhirServers.length === 0) fhirServers.push(`http://127.0.0.1:${sandboxPort}/fhir`);
-  for (const s of fhirServers) httpUrl('FHIR_SERVERS', s);
+  for (const s of fhirServers) {
+    const problem = fhirBaseProblem(s);
+    if (problem) throw new ConfigError(`FHIR_SERVERS: ${s}: ${problem}`);
+  }
 
   const engineUrl = env.ENGINE_URL?.trim() || undefined;
   const engineApiKey = env.ENGINE_API_KEY?.trim() || undefined;
@@ -207,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
 
   const voice = loadVoiceConfig(env);
 
+  const site = loadSiteConfig(env.SITE_CONFIG?.trim() || undefined);
   const timeout = parseOr(intIn('ENGINE_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER), env.ENGINE_TIMEOUT_MS, 10_000);
   const port = parseOr(intIn('PORT', 0, 65535), env.PORT, 8080);
   const cdsBase = env.CDS_BASE_URL?.trim();
@@ -237,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     cdsFhirTimeoutMs: parseOr(intIn('CDS_FHIR_TIMEOUT_MS', 100, 30_000), env.CDS_FHIR_TIMEOUT_MS, 8_000),
     cdsRateLimitPerMinute: parseOr(intIn('CDS_RATE_LIMIT_PER_MINUTE', 1, 10_000_000), env.CDS_RATE_LIMIT_PER_MINUTE, 6_000),
     ...voice,
+    siteConfig: site,
   });
 }
 
@@ -281,4 +336,21 @@ function loadVoiceConfig(env: NodeJS.ProcessEnv): VoiceConfig {
     voiceJobTtlSeconds: v.VOICE_JOB_TTL_SECONDS ?? 3600,
     voiceConcurrency: v.VOICE_CONCURRENCY ?? 2,
   };
+}
+
+/** SITE_CONFIG: a JSON file of write-back settings per FHIR server (see README); absent → defaults. */
+function loadSiteConfig(file: string | undefined): SiteConfig {
+  if (!file) return EMPTY_SITE_CONFIG;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`SITE_CONFIG: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = siteConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`SITE_CONFIG: ${file}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
 }

@@ -201,6 +201,17 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
       },
     },
   };
+  paths[`${API_PREFIX}/session`] = {
+    get: {
+      operationId: 'session',
+      summary: 'Checks the SMART access token against its FHIR server (the verdict is cached for the engine calls that follow).',
+      responses: {
+        '200': { description: 'The token is valid for X-FHIR-Server.', content: { 'application/json': {} } },
+        '401': { description: 'Missing or rejected token.', content: { 'application/json': {} } },
+        '403': { description: 'X-FHIR-Server is not accepted.', content: { 'application/json': {} } },
+      },
+    },
+  };
   paths[`${API_PREFIX}/openapi.json`] = {
     get: {
       operationId: 'openapi',

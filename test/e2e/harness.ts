@@ -61,8 +61,13 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts sandbox + app/proxy server (the built app in dist/ must exist: `npm test` builds it first). */
-export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+/**
+ * Starts sandbox + app/proxy server (the built app in dist/ must exist: `npm test` builds it first).
+ * `extraEnv` may depend on the URLs chosen (e.g. a SITE_CONFIG naming the sandbox's FHIR base).
+ */
+export async function startStack(
+  extraEnv: Record<string, string> | ((urls: { appUrl: string; sandboxUrl: string; fhirBase: string }) => Record<string, string>) = {},
+): Promise<Stack> {
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const appUrl = `http://127.0.0.1:${port}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
@@ -75,7 +80,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     FHIR_SERVERS: fhirBase,
     SANDBOX_DIR: dataDir,
     LOG_LEVEL: 'warn',
-    ...extraEnv,
+    ...(typeof extraEnv === 'function' ? extraEnv({ appUrl, sandboxUrl, fhirBase }) : extraEnv),
   };
   let sandbox = startProcess('src/sandbox/main.ts', { ...env, SANDBOX_RESET: '1' });
   const server = startProcess('src/server/main.ts', env);

@@ -1,14 +1,11 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chartQueries, fetchAllPages, readChart } from '../../src/fhir/read/queries.ts';
 import * as F from './fixtures.ts';
+import { mswServer } from '../support/msw.ts';
 
 const BASE = 'https://ehr.example/fhir';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mswServer();
 
 const fetchJson = async (url: string) => {
   const res = await fetch(url.startsWith('http') ? url : `${BASE}/${url}`);
@@ -36,13 +33,15 @@ function pagedHandler(resourceType: string, resources: Record<string, unknown>[]
 describe('FHIR searches and paging', () => {
   it('builds every query with URLSearchParams (code=system|code encoded)', () => {
     const qs = chartQueries('pat 1');
-    expect(qs.map((q) => q.key)).toEqual(['scales', 'labs', 'lab-codes', 'tidemark', 'questionnaires', 'med-requests', 'med-statements', 'encounters']);
+    // six at most: a seventh would wait for a browser connection (HTTP/1.1 allows six per host)
+    expect(qs.map((q) => q.key)).toEqual(['coded', 'labs', 'questionnaires', 'med-requests', 'med-statements', 'encounters']);
     const scales = qs[0]!;
     expect(scales.url).toContain('patient=pat+1');
     expect(scales.url).toContain('http%3A%2F%2Floinc.org%7C44261-6');
     expect(scales.params.get('_count')).toBe('1000');
     expect(qs.find((q) => q.key === 'encounters')!.params.get('status')).toBe('finished');
-    expect(qs.find((q) => q.key === 'tidemark')!.params.get('code')).toContain('urn:tidemark:engine|relapse_risk');
+    expect(qs.find((q) => q.key === 'coded')!.params.get('code')).toContain('urn:tidemark:engine|relapse_risk');
+    expect(qs.find((q) => q.key === 'coded')!.params.get('code')).toContain('http://loinc.org|14334-7'); // lithium, with or without a lab category
   });
 
   it('follows next links across pages (the five-year patient, 260 PHQ-9 over 6 pages)', async () => {
@@ -65,7 +64,7 @@ describe('FHIR searches and paging', () => {
     const story = F.relapse();
     const of = (t: string) => story.filter((r) => r.resourceType === t);
     server.use(
-      pagedHandler('Observation', of('Observation'), 4, (u) => u.searchParams.has('code') && !u.searchParams.get('code')!.includes('2951-2')),
+      pagedHandler('Observation', of('Observation'), 4, (u) => u.searchParams.get('code')?.includes('44261-6') === true),
       pagedHandler('MedicationRequest', of('MedicationRequest'), 1),
       http.get(`${BASE}/MedicationStatement`, () => new HttpResponse(null, { status: 403 })),
       pagedHandler('Encounter', of('Encounter'), 1),
@@ -74,7 +73,7 @@ describe('FHIR searches and paging', () => {
     const chart = await readChart(fetchJson, 'p1');
     expect(chart.assessments.map((a) => a.score)).toEqual([6, 5, 8, 12, 16, 19]);
     expect(chart.prescriptions.map((p) => p.id)).toEqual(['MedicationRequest/rx-esc']);
-    expect(chart.notes).toContainEqual(expect.objectContaining({ sourceRef: 'MedicationStatement', detail: expect.stringContaining('HTTP 403') }));
+    expect(chart.notes).toContainEqual(expect.objectContaining({ sourceRef: 'MedicationStatement', detail: expect.stringContaining('refused the search (403') }));
   });
 
   it('readChart throws when every search fails (e.g. expired token)', async () => {

@@ -5,8 +5,8 @@ import { ENDPOINTS, type EngineName } from '../../src/contract/index.ts';
 import { mapChart } from '../../src/fhir/read/map-chart.ts';
 import { buildEngineRequests } from '../../src/fhir/requests.ts';
 
-// The five outside patients shipped beside the repository (../shared); required, never skipped.
-const DIR = process.env.SANDBOX_TEST_SYNTHEA ?? resolve(process.cwd(), '../shared/data/synthea-phq');
+// The five outside patients vendored in test/data/synthea-phq (Apache-2.0, see its NOTICE.md); required, never skipped.
+const DIR = process.env.SANDBOX_TEST_SYNTHEA ?? resolve(import.meta.dirname, '../data/synthea-phq');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 describe('real-shaped Synthea bundles', () => {

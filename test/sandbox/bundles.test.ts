@@ -5,8 +5,8 @@ import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
 import { fhirGet, launchToken, startTestSandbox, tmpDataDir } from './helpers.ts';
 
-// The five Synthea patients shipped next to the repository (../shared/data/synthea-phq).
-const SYNTHEA = process.env.SANDBOX_TEST_SYNTHEA ?? resolve(process.cwd(), '../shared/data/synthea-phq');
+// The five Synthea patients vendored in test/data/synthea-phq (Apache-2.0, see its NOTICE.md).
+const SYNTHEA = process.env.SANDBOX_TEST_SYNTHEA ?? resolve(import.meta.dirname, '../data/synthea-phq');
 
 describe('loading external Bundles (SANDBOX_DATA)', () => {
   let sb: SandboxHandle;

@@ -39,7 +39,7 @@ beforeAll(async () => {
   writeFileSync(join(staticDir, 'assets', 'app-abc123.js'), 'console.log(1)');
   srv = await startTest(
     {
-      fhirServers: [fhir.base, fhir.readBase, `${fhir.downBase}/`],
+      fhirServers: [fhir.base, fhir.readBase, `${fhir.downBase}/`, fhir.launcherPrefix],
       staticDir,
       trustProxy: true,
       cspConnectSrc: ['https://auth.example.org'],
@@ -123,6 +123,16 @@ describe('public routes', () => {
   });
 });
 
+describe('site configuration', () => {
+  it('GET /site-config.json serves the write-back settings (none configured here) as JSON, never cached stale', async () => {
+    const res = await fetch(`${srv.url}/site-config.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(await res.json()).toEqual({ servers: [] });
+  });
+});
+
 describe('authentication', () => {
   it('401 unauthorized: missing or malformed Authorization, or missing X-FHIR-Server', async () => {
     await expectError(await post('/relapse/predict', relapseBody, { 'content-type': 'application/json', 'x-fhir-server': fhir.base }), 401, 'unauthorized');
@@ -137,6 +147,34 @@ describe('authentication', () => {
   it('403 forbidden: X-FHIR-Server not in FHIR_SERVERS', async () => {
     await expectError(await post('/relapse/predict', relapseBody, authHeaders('https://evil.example/fhir')), 403, 'forbidden');
     await expectError(await post('/relapse/predict', relapseBody, authHeaders(`${fhir.base}x`)), 403, 'forbidden');
+  });
+
+  it('a FHIR_SERVERS prefix accepts every base under it (launcher /v/r4/sim/<code>/fhir), checked against that base', async () => {
+    const sim = `${fhir.launcherPrefix}sim/eyJrIjoxfQ/fhir`;
+    const before = fhir.counts.discoveredPaths.length;
+    const res = await post('/relapse/predict', relapseBody, authHeaders(sim));
+    expect(res.status, await res.text()).toBe(200);
+    expect(fhir.counts.discoveredPaths.slice(before)).toEqual(['/v/r4/sim/eyJrIjoxfQ/fhir/.well-known/smart-configuration']);
+    expect((await post('/relapse/predict', relapseBody, authHeaders(`${fhir.launcherPrefix}fhir/`))).status).toBe(200);
+  });
+
+  it('403 forbidden: bases that only look like they are under a prefix (attacks)', async () => {
+    const origin = new URL(fhir.launcherPrefix).origin;
+    const host = new URL(fhir.launcherPrefix).host;
+    for (const header of [
+      `${origin}/v/r4-evil/fhir`,
+      `${origin}/v/r4/../../fhir-evil`,
+      `${origin}/v/r4/%2e%2e/fhir-evil`,
+      `${origin}/v/r4%2Fevil/fhir`,
+      `${origin}/v/r4//fhir`,
+      `http://user@${host}/v/r4/fhir`,
+      `http://${host}@evil.example/v/r4/fhir`,
+      `http://${host}.evil.example/v/r4/fhir`,
+      `${origin}/v/r4/fhir?x=1`,
+      `${origin}/V/R4/fhir`,
+    ]) {
+      await expectError(await post('/relapse/predict', relapseBody, authHeaders(header)), 403, 'forbidden');
+    }
   });
 
   it('401 invalid_token: introspection says inactive, or exp already passed', async () => {
@@ -159,6 +197,19 @@ describe('authentication', () => {
     const res = await post('/relapse/predict', relapseBody, authHeaders(`${fhir.base}/`, token));
     expect(res.status).toBe(200);
     expect(fhir.counts.introspect - before).toBe(1);
+  });
+
+  it('GET /session checks the token once; the engine call that follows finds the verdict cached', async () => {
+    const token = 'warm-up-token';
+    fhir.extraValid.add(token);
+    const before = fhir.counts.introspect;
+    const res = await fetch(api('/session'), { headers: authHeaders(fhir.base, token) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, data: { verified: true, fhirServer: fhir.base } });
+    expect((await post('/relapse/predict', relapseBody, authHeaders(fhir.base, token))).status).toBe(200);
+    expect(fhir.counts.introspect - before).toBe(1);
+    await expectError(await fetch(api('/session'), { headers: authHeaders(fhir.base, 'not-a-valid-token') }), 401, 'invalid_token');
+    await expectError(await fetch(api('/session'), { headers: authHeaders('https://evil.example/fhir', token) }), 403, 'forbidden');
   });
 
   it('negative verdicts are cached too', async () => {

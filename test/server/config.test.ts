@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/server/config.ts';
+import { ConfigError, loadConfig, matchFhirServer } from '../../src/server/config.ts';
 
 describe('loadConfig', () => {
   it('defaults', () => {
@@ -69,5 +72,99 @@ describe('loadConfig', () => {
     } catch (err) {
       expect(String(err)).not.toContain('sekrit');
     }
+  });
+});
+
+describe('FHIR_SERVERS prefixes: exact origin, path-segment boundary, canonical form only (attacks)', () => {
+  const LAUNCHER = 'https://launch.smarthealthit.org/v/r4/';
+  const prefixes = loadConfig({ FHIR_SERVERS: `${LAUNCHER}, http://127.0.0.1:8081/fhir` }).fhirServers;
+
+  it('stores canonical prefixes', () => {
+    expect(prefixes).toEqual(['https://launch.smarthealthit.org/v/r4', 'http://127.0.0.1:8081/fhir']);
+  });
+
+  it.each([
+    ['https://launch.smarthealthit.org/v/r4/fhir', 'https://launch.smarthealthit.org/v/r4/fhir'],
+    ['https://launch.smarthealthit.org/v/r4/sim/eyJhIjoiMSJ9/fhir', 'https://launch.smarthealthit.org/v/r4/sim/eyJhIjoiMSJ9/fhir'],
+    ['https://launch.smarthealthit.org/v/r4/sim/eyJhIjoiMSJ9/fhir/', 'https://launch.smarthealthit.org/v/r4/sim/eyJhIjoiMSJ9/fhir'],
+    ['https://launch.smarthealthit.org/v/r4', 'https://launch.smarthealthit.org/v/r4'],
+    // scheme and host are case-insensitive and the default port is implied: the same origin
+    ['HTTPS://Launch.SmartHealthIT.org/v/r4/fhir', 'https://launch.smarthealthit.org/v/r4/fhir'],
+    ['https://launch.smarthealthit.org:443/v/r4/fhir', 'https://launch.smarthealthit.org/v/r4/fhir'],
+    ['http://127.0.0.1:8081/fhir', 'http://127.0.0.1:8081/fhir'],
+  ])('accepts %s as %s', (header, base) => {
+    expect(matchFhirServer(prefixes, header)).toBe(base);
+  });
+
+  it.each([
+    // another host that merely starts with the allowed one
+    'https://launch.smarthealthit.org.evil.com/v/r4/fhir',
+    'https://evil.com/launch.smarthealthit.org/v/r4/fhir',
+    // a sibling path that shares the prefix's characters but not its segment
+    'https://launch.smarthealthit.org/v/r4-evil/fhir',
+    'https://launch.smarthealthit.org/v/r4evil',
+    'http://127.0.0.1:8081/fhirx',
+    'http://127.0.0.1:8081/fhir-evil/fhir',
+    // userinfo tricks
+    'https://launch.smarthealthit.org@evil.com/v/r4/fhir',
+    'https://user:pass@launch.smarthealthit.org/v/r4/fhir',
+    'https://evil.com\\@launch.smarthealthit.org/v/r4/fhir',
+    // other scheme, port or host form of the same name
+    'http://launch.smarthealthit.org/v/r4/fhir',
+    'https://launch.smarthealthit.org:8443/v/r4/fhir',
+    'http://localhost:8081/fhir',
+    'https://lаunch.smarthealthit.org/v/r4/fhir', // Cyrillic "а": another (punycode) host
+    // dot segments, raw and percent-encoded, and other encodings of '/'
+    'https://launch.smarthealthit.org/v/r4/../../evil/fhir',
+    'https://launch.smarthealthit.org/v/r4/%2e%2e/%2e%2e/evil',
+    'https://launch.smarthealthit.org/v/r4/./fhir',
+    'https://launch.smarthealthit.org/v/r4%2Fevil',
+    'https://launch.smarthealthit.org/v/%72%34/fhir',
+    'https://launch.smarthealthit.org/v/r4\\..\\evil',
+    'https://launch.smarthealthit.org/v/r4//evil',
+    // case of the path is significant
+    'https://launch.smarthealthit.org/V/R4/fhir',
+    // query, fragment, whitespace, control characters, non-http schemes, junk
+    'https://launch.smarthealthit.org/v/r4/fhir?x=1',
+    'https://launch.smarthealthit.org/v/r4/fhir#x',
+    'https://launch.smarthealthit.org/v/r4/fh ir',
+    'https://launch.smarthealthit.org/v/r4/fhir\n',
+    'javascript://launch.smarthealthit.org/v/r4/fhir',
+    'launch.smarthealthit.org/v/r4/fhir',
+    '',
+  ])('refuses %j', (header) => {
+    expect(matchFhirServer(prefixes, header)).toBeNull();
+  });
+
+  it('refuses to start on a prefix that is not canonical', () => {
+    for (const bad of ['https://u@h.example/fhir', 'https://h.example/a/../fhir', 'https://h.example/fhir?x', 'https://h.example/%66hir', 'ftp://h.example/']) {
+      expect(() => loadConfig({ FHIR_SERVERS: bad }), bad).toThrow(/FHIR_SERVERS/);
+    }
+  });
+});
+
+describe('SITE_CONFIG: write-back settings per FHIR server', () => {
+  const file = (body: unknown) => {
+    const p = join(mkdtempSync(join(tmpdir(), 'tidemark-site-')), 'site.json');
+    writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
+    return p;
+  };
+
+  it('defaults to none; reads and validates a file (flowsheet rows, strategy, note format)', () => {
+    expect(loadConfig({}).siteConfig).toEqual({ servers: [] });
+    const c = loadConfig({
+      SITE_CONFIG: file({
+        servers: [{ fhirBase: 'https://fhir.epic.example/api/FHIR/R4', flowsheetRows: { 'relapse-risk': { system: 'urn:oid:1.2.840.114350.1.13.0.1.7.2.707679', code: '1570000102' } } }],
+      }),
+    });
+    expect(c.siteConfig.servers[0]).toMatchObject({ strategy: 'auto', noteFormat: 'text/plain', flowsheetRows: { 'relapse-risk': { code: '1570000102' } } });
+  });
+
+  it('refuses to start on a bad file, naming what is wrong', () => {
+    expect(() => loadConfig({ SITE_CONFIG: '/nonexistent/site.json' })).toThrow(/SITE_CONFIG: cannot read/);
+    expect(() => loadConfig({ SITE_CONFIG: file('{not json') })).toThrow(/SITE_CONFIG: cannot read/);
+    expect(() => loadConfig({ SITE_CONFIG: file({ servers: [{ fhirBase: 'https://x.example/fhir', flowsheetRows: { 'phq9-total': { code: '1' } } }] }) })).toThrow(/SITE_CONFIG: .*servers\.0\.flowsheetRows\.phq9-total\.system/);
+    expect(() => loadConfig({ SITE_CONFIG: file({ servers: [{ fhirBase: 'https://x.example/fhir', strategy: 'anything' }] }) })).toThrow(/SITE_CONFIG/);
+    expect(() => loadConfig({ SITE_CONFIG: file({ servers: [{ fhirBase: 'javascript:alert(1)' }] }) })).toThrow(/SITE_CONFIG/);
   });
 });

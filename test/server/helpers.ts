@@ -38,10 +38,11 @@ export const SHORT_TOKEN = 'short-lived-token';
  * - `${url}/fhir`       smart-configuration with introspection_endpoint → `${url}/auth/introspect`
  * - `${url}/fhir-read`  smart-configuration without introspection → authenticated GET Patient?_count=1
  * - `${url}/fhir-down`  smart-configuration answers 500
+ * - `${url}/v/r4/fhir`, `${url}/v/r4/sim/<code>/fhir`  launcher-style bases, as `${url}/fhir`
  * Tokens: GOOD_TOKEN (valid 1 h), SHORT_TOKEN (active, exp already passed), anything else inactive.
  */
 export async function fakeFhir() {
-  const counts = { introspect: 0, read: 0, discovery: 0 };
+  const counts = { introspect: 0, read: 0, discovery: 0, discoveredPaths: [] as string[] };
   const extraValid = new Set<string>();
   const valid = (t: string) => t === GOOD_TOKEN || extraValid.has(t);
   const srv = await listen(async (req, res) => {
@@ -63,6 +64,12 @@ export async function fakeFhir() {
       return send(200, { authorization_endpoint: `${srv.url}/auth/authorize`, token_endpoint: `${srv.url}/auth/token` });
     }
     if (url.pathname === '/fhir-down/.well-known/smart-configuration') return send(500, { error: 'down' });
+    // Launcher-style bases (settings encoded in the path): /v/r4/sim/<code>/fhir, all one server.
+    if (/^\/v\/r4\/(sim\/[^/]+\/)?fhir\/\.well-known\/smart-configuration$/.test(url.pathname)) {
+      counts.discovery++;
+      counts.discoveredPaths.push(url.pathname);
+      return send(200, { authorization_endpoint: `${srv.url}/auth/authorize`, token_endpoint: `${srv.url}/auth/token`, introspection_endpoint: `${srv.url}/auth/introspect` });
+    }
     if (url.pathname === '/auth/introspect' && req.method === 'POST') {
       counts.introspect++;
       const form = new URLSearchParams(await readAll(req));
@@ -87,6 +94,7 @@ export async function fakeFhir() {
     base: `${srv.url}/fhir`,
     readBase: `${srv.url}/fhir-read`,
     downBase: `${srv.url}/fhir-down`,
+    launcherPrefix: `${srv.url}/v/r4/`,
   };
 }
 

@@ -2,8 +2,8 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
-// findBy*/waitFor wait up to 15 s (default 1 s): the CI machine is shared (2 cores), and a loaded machine
-// must not turn a slow render into a failure. A missing element still fails, only later.
-configure({ asyncUtilTimeout: 15_000 });
-
 afterEach(() => cleanup());
+// findBy*/waitFor give up after 1 s by default: too short when CI's two cores are shared (several
+// suites at once) and a lazy chunk or an engine response takes longer. A missing element still
+// fails, only later.
+configure({ asyncUtilTimeout: 15_000 });

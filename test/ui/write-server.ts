@@ -3,7 +3,7 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { FHIR_BASE } from './fixtures.ts';
 
-export type Obs = { resourceType: 'Observation'; id?: string; identifier?: { system?: string; value?: string }[]; [k: string]: unknown };
+export type Obs = { resourceType: string; id?: string; identifier?: { system?: string; value?: string }[]; [k: string]: unknown };
 
 export interface WriteServer {
   handlers: HttpHandler[];
@@ -40,7 +40,7 @@ export function writeServer(opts: WriteServerOptions = {}): WriteServer {
         if (match.length > 1) return { status: 412, resource: match[0]! };
       }
     }
-    const id = `obs-${next++}`;
+    const id = resource.resourceType === 'Observation' ? `obs-${next++}` : `${resource.resourceType.slice(0, 2).toLowerCase()}-${next++}`;
     const stored = { ...resource, id, meta: { versionId: '1' } } as Obs;
     store.set(id, stored);
     return { status: 201, resource: stored };
@@ -71,7 +71,7 @@ export function writeServer(opts: WriteServerOptions = {}): WriteServer {
       const entry = bundle.entry.map((e) => {
         const r = conditionalCreate(e.resource, e.request.ifNoneExist ?? null);
         return {
-          response: { status: r.status === 201 ? '201 Created' : '200 OK', location: `Observation/${r.resource.id}/_history/1` },
+          response: { status: r.status === 201 ? '201 Created' : '200 OK', location: `${r.resource.resourceType}/${r.resource.id}/_history/1` },
         };
       });
       return HttpResponse.json({ resourceType: 'Bundle', type: 'transaction-response', entry });

@@ -48,9 +48,12 @@ export function ScoreTimeChart<P>({
   children?: ReactNode;
 }) {
   return (
+    // Hidden from assistive technology (the table beside each chart carries the same values), so
+    // nothing inside may take focus: recharts' accessibility layer would make the <svg> focusable
+    // (axe aria-hidden-focus, WCAG 4.1.2).
     <div className="trend-chart" aria-hidden="true">
       <ResponsiveContainer width="100%" height={height}>
-        <ComposedChart data={points} margin={margin}>
+        <ComposedChart data={points} margin={margin} accessibilityLayer={false}>
           {bands.map((b) => (
             <ReferenceArea key={b.key} y1={b.y1} y2={b.y2} fill={b.fill} fillOpacity={1} ifOverflow="visible" strokeOpacity={0} />
           ))}

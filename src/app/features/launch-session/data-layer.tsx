@@ -1,6 +1,9 @@
 // The injectable data layer: everything the app needs from the launch, behind one context.
 // main.tsx builds it from a fhirclient Client; tests build it from plain fetch + msw.
 import { createContext, useContext, type ReactNode } from 'react';
+import type { ServerCapabilities } from '../../../fhir/ehr/capabilities.ts';
+import type { SiteServerConfig } from '../../../fhir/write/site-config.ts';
+import type { SessionController } from './session.ts';
 
 /** GET a FHIR URL (relative to the FHIR base, or absolute) and return its JSON. */
 export type FhirFetchJson = (url: string) => Promise<unknown>;
@@ -25,6 +28,16 @@ export interface DataLayer {
   fetch?: typeof fetch;
   /** Clock for building engine requests (tests pin it). */
   now?: () => Date;
+  /** What the FHIR server publishes (from the launch page's discovery); unknown when absent. */
+  capabilities?: ServerCapabilities;
+  /** The site's write-back settings for this server (flowsheet rows, note type); defaults when absent. */
+  site?: SiteServerConfig;
+  /** The token's lifetime: refresh before expiry, or warn and offer a relaunch. */
+  session?: SessionController;
+  /** The launch's user (id_token fhirUser, e.g. "Practitioner/123"): author of what Tidemark writes. */
+  fhirUser?: string;
+  /** Starts a new authorization for this server (what is on screen is kept first, see drafts). */
+  relaunch?: () => void;
 }
 
 const DataLayerContext = createContext<DataLayer | null>(null);

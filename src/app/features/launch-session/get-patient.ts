@@ -4,6 +4,8 @@ import { useDataLayer, type DataLayer } from './data-layer.tsx';
 
 export interface PatientSummary {
   id: string;
+  /** The id the server returned in the resource itself (null when it gave none). */
+  resourceId: string | null;
   name: string;
   birthDate: string | null;
   gender: string | null;
@@ -32,6 +34,7 @@ export function summarizePatient(resource: unknown, fallbackId: string): Patient
   const mrn = p.identifier?.find((i) => i.type?.coding?.some((c) => c.code === 'MR'))?.value ?? null;
   return {
     id: p.id ?? fallbackId,
+    resourceId: typeof p.id === 'string' ? p.id : null,
     name: name || 'Name not recorded',
     birthDate: p.birthDate ?? null,
     gender: p.gender ?? null,

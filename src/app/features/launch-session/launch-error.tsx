@@ -1,23 +1,7 @@
 // What the clinician sees when the launch cannot complete: never a blank page.
-export type LaunchProblem =
-  | { kind: 'denied'; detail?: string }
-  | { kind: 'relaunch'; detail?: string }
-  | { kind: 'no-patient' }
-  | { kind: 'auth-error'; detail: string };
+import type { LaunchProblem } from './launch-problem.ts';
 
-/** Classifies the URL and fhirclient's ready() error into something a clinician can act on. */
-export function classifyLaunchProblem(href: string, error?: unknown): LaunchProblem | null {
-  const params = new URL(href).searchParams;
-  const code = params.get('error');
-  const description = params.get('error_description') ?? undefined;
-  if (code === 'access_denied') return { kind: 'denied', detail: description };
-  if (code) return { kind: 'auth-error', detail: description ? `${code}: ${description}` : code };
-  if (error === undefined) return null;
-  const message = error instanceof Error ? error.message : String(error);
-  // No state / expired session / token endpoint refusal (code reused or expired).
-  if (/state|session|expired|invalid_grant|No 'code'|not found in session|token/i.test(message)) return { kind: 'relaunch', detail: message };
-  return { kind: 'auth-error', detail: message };
-}
+export { classifyLaunchProblem, type LaunchProblem, oauthErrorCode } from './launch-problem.ts';
 
 const COPY: Record<LaunchProblem['kind'], { title: string; body: string }> = {
   denied: {
@@ -32,6 +16,14 @@ const COPY: Record<LaunchProblem['kind'], { title: string; body: string }> = {
     title: 'No patient selected',
     body: 'The EHR did not provide a patient for this session. Open a patient’s chart and launch Tidemark from there.',
   },
+  'app-refused': {
+    title: 'The EHR did not accept Tidemark',
+    body: 'The EHR’s authorization server refused this app’s registration or the access it asked for, so relaunching will not help. Ask your EHR administrator to check Tidemark’s client id, redirect URI and allowed scopes.',
+  },
+  'patient-mismatch': {
+    title: 'This is not the patient the EHR authorized',
+    body: 'The patient in the EHR’s authorization does not match the patient Tidemark was about to show, so nothing is shown. Relaunch Tidemark from the patient’s chart.',
+  },
   'auth-error': {
     title: 'The launch could not complete',
     body: 'The EHR’s authorization did not complete. Relaunch from the EHR; if it happens again, contact your EHR administrator.',
@@ -41,16 +33,25 @@ const COPY: Record<LaunchProblem['kind'], { title: string; body: string }> = {
 export function LaunchError({ problem }: { problem: LaunchProblem }) {
   const copy = COPY[problem.kind];
   const detail = 'detail' in problem ? problem.detail : undefined;
+  const code = problem.kind === 'app-refused' ? problem.code : undefined;
   return (
-    <main className="launch-error" role="alert" aria-labelledby="launch-error-title">
+    // The page's main landmark holds the alert (role="alert" on <main> itself would hide the landmark).
+    <main className="launch-error" aria-labelledby="launch-error-title">
+      <div role="alert">
       <h1 id="launch-error-title">{copy.title}</h1>
       <p>{copy.body}</p>
+      {code && (
+        <p>
+          The EHR answered <code>{code}</code>.
+        </p>
+      )}
       {detail && (
         <details>
           <summary>Technical detail</summary>
           <p className="launch-error__detail">{detail}</p>
         </details>
       )}
+      </div>
     </main>
   );
 }

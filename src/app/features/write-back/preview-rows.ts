@@ -1,59 +1,55 @@
-// What the preview and the "written" list show for each Observation (pure).
+// What the preview and the "written" list show for each planned write, and the never-a-dead-end
+// exits: download the note or the FHIR JSON, copy the note. Pure apart from the download/clipboard.
 import type { Bundle, Observation } from '@medplum/fhirtypes';
-import { displayOf } from './api/write-to-chart.ts';
+import type { PlannedWrite, WritePlan } from '../../../fhir/write/plan.ts';
 
 export interface PreviewRow {
   identifier: string;
-  code: string;
+  role: PlannedWrite['role'];
+  resourceType: string;
+  where: string;
+  what: string;
   /** Codes as system|code, for the title attribute. */
   codings: string[];
   value: string;
   interpretation: string;
   effective: string | undefined;
   note: string;
-  resource: Observation;
 }
 
-export function valueText(o: Observation): string {
-  if (typeof o.valueInteger === 'number') return String(o.valueInteger);
-  if (o.valueQuantity?.value !== undefined) return `${o.valueQuantity.value}${o.valueQuantity.unit ? ` ${o.valueQuantity.unit}` : ''}`;
-  if (o.valueCodeableConcept) return o.valueCodeableConcept.text ?? o.valueCodeableConcept.coding?.find((c) => c.display)?.display ?? '—';
-  if (typeof o.valueString === 'string') return o.valueString;
-  return '—';
+export function previewRows(plan: Pick<WritePlan, 'writes'>): PreviewRow[] {
+  return plan.writes.map((w) => ({
+    identifier: w.identity,
+    role: w.role,
+    resourceType: w.resourceType,
+    where: w.where,
+    what: w.what,
+    codings: ((w.resource as Observation).code?.coding ?? []).map((c) => `${c.system}|${c.code}`),
+    value: w.value,
+    interpretation: w.interpretation,
+    effective: w.effective,
+    note: w.detail,
+  }));
 }
 
-export function interpretationOf(o: Observation): string {
-  const i = o.interpretation?.[0];
-  if (!i) return '—';
-  const coded = i.coding?.[0];
-  if (coded?.display && i.text && coded.display.toLowerCase() !== i.text.toLowerCase()) return `${coded.display} (${i.text})`;
-  return coded?.display ?? i.text ?? '—';
+/** "Write 3 Observations to the chart", "Write 1 flowsheet value and the clinical note to the chart". */
+export function writeLabel(plan: Pick<WritePlan, 'writes'>): string {
+  const count = (pred: (w: PlannedWrite) => boolean) => plan.writes.filter(pred).length;
+  const n = (k: number, one: string, many: string) => (k === 0 ? null : `${k} ${k === 1 ? one : many}`);
+  const parts = [
+    n(count((w) => w.resourceType === 'Observation' && w.role !== 'flowsheet'), 'Observation', 'Observations'),
+    n(count((w) => w.role === 'flowsheet'), 'flowsheet value', 'flowsheet values'),
+    n(count((w) => w.resourceType === 'QuestionnaireResponse'), 'QuestionnaireResponse', 'QuestionnaireResponses'),
+    count((w) => w.role === 'note') > 0 ? 'the clinical note' : null,
+  ].filter((p): p is string => !!p);
+  const list = parts.length <= 1 ? (parts[0] ?? 'nothing') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  return `Write ${list} to the chart`;
 }
 
-export function previewRows(bundle: Bundle<Observation>): PreviewRow[] {
-  return (bundle.entry ?? []).flatMap((e) => {
-    const o = e.resource;
-    if (!o) return [];
-    return [
-      {
-        identifier: o.identifier?.[0]?.value ?? '',
-        code: displayOf(o),
-        codings: (o.code.coding ?? []).map((c) => `${c.system}|${c.code}`),
-        value: valueText(o),
-        interpretation: interpretationOf(o),
-        effective: o.effectiveDateTime,
-        note: o.note?.map((n) => n.text).join(' ') ?? '',
-        resource: o,
-      },
-    ];
-  });
-}
-
-/** Save the Bundle as a .json file (a Blob download); never throws. */
-export function downloadBundle(bundle: Bundle, fileName: string): boolean {
+/** Save text as a file (a Blob download); never throws. */
+export function downloadText(text: string, fileName: string, type: string): boolean {
   try {
-    const blob = new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/fhir+json' });
-    const url = URL.createObjectURL(blob);
+    const url = URL.createObjectURL(new Blob([text], { type }));
     const a = document.createElement('a');
     a.href = url;
     a.download = fileName;
@@ -68,7 +64,22 @@ export function downloadBundle(bundle: Bundle, fileName: string): boolean {
   }
 }
 
-export function bundleFileName(patientId: string, at: Date = new Date()): string {
+/** Save the Bundle as a .json file; never throws. */
+export function downloadBundle(bundle: Bundle, fileName: string): boolean {
+  return downloadText(JSON.stringify(bundle, null, 2), fileName, 'application/fhir+json');
+}
+
+/** Copy text to the clipboard; false where the browser refuses (then the text is on screen to select). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function bundleFileName(patientId: string, at: Date = new Date(), ext = 'fhir.json'): string {
   const safe = patientId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-  return `tidemark-${safe}-${at.toISOString().slice(0, 10)}.fhir.json`;
+  return `tidemark-${safe}-${at.toISOString().slice(0, 10)}.${ext}`;
 }

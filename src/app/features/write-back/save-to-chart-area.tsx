@@ -2,16 +2,22 @@
 // the engine runs. Builds the EngineResult list (the exact request each engine was sent, read from
 // the react-query cache key of its run) and the writer from the data layer.
 import { useQueryClient } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import { ENGINE_NAMES, type EngineName, type EngineRequest } from '../../../contract/index.ts';
 import type { ChartData } from '../../../fhir/chart.ts';
+import type { WriteOutcome } from '../../../fhir/write/execute.ts';
 import type { EngineResult } from '../../../fhir/write/index.ts';
+import { markerText } from '../../../fhir/write/marker.ts';
+import type { WritePlan } from '../../../fhir/write/plan.ts';
 import { buildEngineRequests } from '../../lib/fhir-mapping.ts';
+import { PanelBoundary } from '../../components/error-boundary.tsx';
 import { useStableList } from '../../lib/use-stable-list.ts';
 import { useDataLayer, type DataLayer } from '../launch-session/data-layer.tsx';
+import { useEnteredPhq9 } from '../phq9-entry/entered-store.ts';
 import type { EngineRuns } from '../scores/api/run-engine.ts';
 import { fetchFhirWriter, type FhirRequest } from './api/fhir-writer.ts';
 import { SaveToChart } from './save-to-chart.tsx';
+import { useWriteBackInputs } from './write-back-inputs.tsx';
 
 export interface SaveToChartAreaProps {
   chart: ChartData;
@@ -67,15 +73,44 @@ export function SaveToChartArea({ chart, runs }: SaveToChartAreaProps) {
   const layer = useDataLayer();
   const results = useEngineResults(chart, runs);
   const { request, scope } = useMemo(() => writeBackFromLayer(layer), [layer]);
+  const { entries, markSaved } = useEnteredPhq9();
+  const inputs = useWriteBackInputs();
   const pending = ENGINE_NAMES.some((e) => runs[e].isPending);
+  // Entered PHQ-9s are saved by their own write, or inside the note that carries their identity.
+  const onSaved = useCallback(
+    (outcome: WriteOutcome, plan: WritePlan) => {
+      const byId = new Map(outcome.entries.map((e) => [e.identifier, e]));
+      const note = plan.writes.find((w) => w.role === 'note');
+      const saved = new Map<string, { where: string; url: string | null }>();
+      for (const e of entries) {
+        const own = byId.get(e.identity);
+        const viaNote = note && plan.note.text.includes(markerText(e.identity)) ? byId.get(note.identity) : undefined;
+        const done = own ?? viaNote;
+        if (done && (done.outcome === 'created' || done.outcome === 'existed' || done.outcome === 'unknown')) saved.set(e.identity, { where: done.where, url: done.url });
+      }
+      markSaved(saved);
+    },
+    [entries, markSaved],
+  );
   return (
-    <SaveToChart
-      results={results}
-      serverUrl={layer.serverUrl}
-      fhirRequest={request}
-      scope={scope}
-      chartHistory={chart.history}
-      disabledReason={pending ? 'Waiting for every result before saving…' : undefined}
-    />
+    <PanelBoundary what="Save to chart">
+      <SaveToChart
+        results={results}
+        serverUrl={layer.serverUrl}
+        fhirRequest={request}
+        scope={scope}
+        chartHistory={chart.history}
+        disabledReason={pending ? 'Waiting for every result before saving…' : undefined}
+        capabilities={layer.capabilities}
+        site={layer.site}
+        // Saved ones too: the plan must not change under a finished save (writing them again adds nothing).
+        entered={entries}
+        chartPhq9={inputs.chartPhq9}
+        safety={inputs.safety}
+        author={layer.fhirUser}
+        now={layer.now}
+        onSaved={onSaved}
+      />
+    </PanelBoundary>
   );
 }

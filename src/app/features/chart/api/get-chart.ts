@@ -1,4 +1,5 @@
-// Reads and maps the patient's chart (src/fhir does the FHIR → ChartData work).
+// Reads and maps the patient's chart (src/fhir does the FHIR → ChartData work), planned from what the
+// server publishes and the token was granted (the same plan the early reads used).
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { ChartData } from '../../../../fhir/chart.ts';
 import { readChart } from '../../../lib/fhir-mapping.ts';
@@ -7,7 +8,7 @@ import { useDataLayer, type DataLayer } from '../../launch-session/data-layer.ts
 
 export async function getChart(layer: DataLayer): Promise<ChartData> {
   mark('chart-start');
-  const chart = await readChart(layer.fhir, layer.patientId);
+  const chart = await readChart(layer.fhir, layer.patientId, { capabilities: layer.capabilities, grantedScope: layer.scope, base: layer.serverUrl });
   mark('chart-mapped');
   return chart;
 }

@@ -1,22 +1,9 @@
 // The one injected dependency of write-back: an authenticated request to the FHIR server.
 // fetch-shaped on purpose: the app builds it from the SMART token (or fhirclient), tests from msw.
+import { scopeAllows } from '../../../../fhir/ehr/scopes.ts';
+import { fhirUrl, type FhirRequest, type FhirRequestInit } from '../../../../fhir/write/execute.ts';
 
-/** One request to the FHIR server. `url` is relative to the FHIR base ('' = the base itself, 'Observation', 'metadata'). */
-export type FhirRequest = (url: string, init: FhirRequestInit) => Promise<Response>;
-
-export interface FhirRequestInit {
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-}
-
-/** Absolute URL of `url` on the FHIR base (already absolute URLs pass through). */
-export function fhirUrl(serverUrl: string, url: string): string {
-  if (/^https?:\/\//i.test(url)) return url;
-  const base = serverUrl.replace(/\/+$/, '');
-  return url === '' ? base : `${base}/${url.replace(/^\/+/, '')}`;
-}
+export { fhirUrl, type FhirRequest, type FhirRequestInit };
 
 /**
  * The default writer: plain fetch with `Authorization: Bearer <token>` against the FHIR base.
@@ -38,16 +25,7 @@ export function fetchFhirWriter(opts: { serverUrl: string; accessToken: () => Pr
 /**
  * Does the granted SMART scope let this app create Observations?
  * true / false when the scope string says so; null when unknown (no scope reported: let the server decide).
- * SMART v1: patient|user|system/(Observation|*).(write|*); v2: .c / .cruds … (any set with "c").
  */
 export function canWriteObservations(scope: string | null | undefined): boolean | null {
-  if (scope === null || scope === undefined || scope.trim() === '') return null;
-  return scope
-    .split(/\s+/)
-    .some((s) => {
-      const m = /^(patient|user|system)\/(Observation|\*)\.([^?]+)(\?.*)?$/.exec(s);
-      if (!m) return false;
-      const perm = m[3]!;
-      return perm === 'write' || perm === '*' || (/^[cruds]+$/.test(perm) && perm.includes('c'));
-    });
+  return scopeAllows(scope, 'Observation', 'c');
 }
