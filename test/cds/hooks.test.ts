@@ -21,6 +21,9 @@ import {
 import { launchToken } from '../sandbox/helpers.ts';
 import { type CdsStack, draftOrder, orderSelectBody, PV, patientViewBody, prefetchOf, startCdsStack } from './helpers.ts';
 
+/** One prefetch key per chart search of the app (src/fhir/read/chart-queries.ts). */
+const SEARCHES = chartQueries('x').length;
+
 type Json = Record<string, unknown>;
 let s: CdsStack;
 const OS = `/cds-services/${ORDER_SELECT_ID}`;
@@ -236,7 +239,7 @@ describe('without prefetch: the service reads the EHR’s FHIR server with fhirA
     expect(c?.indicator).toBe('critical');
     expect(c?.summary).toContain('PHQ-9 item 9');
     const line = s.logs.lines.map((l) => JSON.parse(l)).reverse().find((l) => l.route === PV);
-    expect(line).toMatchObject({ prefetched: 0, fetched: 8 });
+    expect(line).toMatchObject({ prefetched: 0, fetched: SEARCHES });
   });
 
   it('order-select on the sandbox lithium patient → critical lithium card', async () => {

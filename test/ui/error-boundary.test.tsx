@@ -9,8 +9,8 @@ import { mswServer } from '../support/msw.ts';
 
 // The PHQ-9 trend chart's chunk cannot be downloaded; the relapse-history chart throws while rendering (once).
 const relapseChart = vi.hoisted(() => ({ throws: true }));
-vi.mock('../../src/app/features/trends/phq9-trend-chart.tsx', () => {
-  throw new TypeError('Failed to fetch dynamically imported module: /assets/phq9-trend-chart-x.js');
+vi.mock('../../src/app/features/trends/scale-trend-chart.tsx', () => {
+  throw new TypeError('Failed to fetch dynamically imported module: /assets/scale-trend-chart-x.js');
 });
 vi.mock('../../src/app/features/relapse-history/relapse-history-chart.tsx', () => ({
   default: () => {

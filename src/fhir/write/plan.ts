@@ -8,7 +8,7 @@ import { phq9Band, TIDEMARK_RESULT } from '../terminology.ts';
 import { flowsheetReading, FLOWSHEET_LABEL, type FlowsheetValue } from './flowsheet.ts';
 import { resultHash, uuidFromHash } from './identity.ts';
 import { buildClinicalNote, type ClinicalNote, type NoteMeasurement, type NotePhq9, noteResultLines } from './note.ts';
-import { buildWriteBundle, type EngineResult, resultIdentifierValue } from './observations.ts';
+import { buildWriteBundle, type EngineResult, ifNoneExistFor, resultIdentifierValue } from './observations.ts';
 import { type EnteredPhq9, enteredIdentity, enteredPhq9Observation, enteredPhq9Response, phq9Total } from './phq9-entry.ts';
 import type { WritableType, WriteStrategy } from './strategy.ts';
 
@@ -62,7 +62,6 @@ export interface PlanInput {
 
 const day = (iso: string) => iso.slice(0, 10);
 const search = (type: string, params: Record<string, string>) => `${type}?${new URLSearchParams(params).toString()}`;
-const identifierQuery = (identity: string) => new URLSearchParams({ identifier: `${TIDEMARK_RESULT}|${identity}` }).toString();
 
 function firstCode(o: Observation): string {
   const c = o.code.coding?.find((x) => x.system && x.code);
@@ -107,7 +106,8 @@ function observationWrite(strategy: WriteStrategy, patientId: string, o: Observa
     effective: o.effectiveDateTime,
     detail: o.note?.map((n) => n.text).join(' ') ?? '',
     search: observationSearch(strategy, patientId, o, identity),
-    ...(conditional ? { ifNoneExist: identifierQuery(identity) } : {}),
+    // The match names the subject too: the server searches one patient's resources, not all.
+    ...(conditional ? { ifNoneExist: ifNoneExistFor(identity, o.subject?.reference) } : {}),
   };
 }
 
@@ -126,7 +126,7 @@ async function enteredWrites(input: PlanInput, identities: readonly string[]): P
         resource: enteredPhq9Response(e, identity, input.author),
         where: 'QuestionnaireResponse (PHQ-9 form)',
         search: search('QuestionnaireResponse', { patient: patientId, identifier: `${TIDEMARK_RESULT}|${identity}` }),
-        ...(conditional ? { ifNoneExist: identifierQuery(identity) } : {}),
+        ...(conditional ? { ifNoneExist: ifNoneExistFor(identity, `Patient/${patientId}`) } : {}),
       };
     }
     const o = enteredPhq9Observation(e, identity, input.author);
