@@ -4,7 +4,11 @@ import type { VoiceJob } from '../../src/contract/index.ts';
 import { mapChart } from '../../src/fhir/read/map-chart.ts';
 import { buildEngineRequests } from '../../src/fhir/requests.ts';
 import { buildVoiceObservation, buildWriteBundle, voiceIdentifierValue } from '../../src/fhir/write/index.ts';
+import { parseCapabilities } from '../../src/fhir/ehr/capabilities.ts';
+import { buildWritePlan } from '../../src/fhir/write/plan.ts';
+import { chooseWriteStrategy } from '../../src/fhir/write/strategy.ts';
 import { embeddedUseCaseResult } from '../../src/voice/index.ts';
+import { capabilityStatement, smartConfiguration, type VendorName } from '../support/vendor-fhir.ts';
 
 const measures = {
   quality: { issues: ['high_background_noise' as const], voice_percentage: 81.5, audio_clarity: 42.1, snr_db: 12.6, speech_seconds: 40, clipped_percentage: 0 },
@@ -80,5 +84,30 @@ describe('saved voice samples → the digital MSE of the next launch', () => {
     const dmse = buildEngineRequests(chart, new Date('2026-04-01T00:00:00Z')).dmse;
     expect(dmse).toMatchObject({ speechRateWpm: 116.1, history: { speech_rate: [150] } });
     expect(dmse?.responseLatencySeconds).toBeUndefined();
+  });
+});
+
+describe('a voice sample under each write strategy', () => {
+  const BASE = 'https://ehr.example/fhir';
+  const planFor = async (vendor: VendorName) => {
+    const o = await buildVoiceObservation('p1', job);
+    const strategy = chooseWriteStrategy(parseCapabilities(capabilityStatement(vendor), smartConfiguration(vendor, BASE)));
+    const plan = await buildWritePlan({ strategy, patientId: 'p1', results: [], entered: [], chartPhq9: null, safety: [], now: new Date('2026-03-28T02:00:00Z'), extra: [o] });
+    return { o, plan };
+  };
+
+  it('open server: the coded Observation itself, as a conditional create', async () => {
+    const { o, plan } = await planFor('open');
+    const voice = plan.writes.find((w) => w.resourceType === 'Observation');
+    expect(voice?.identity).toBe(o.identifier?.[0]?.value);
+    expect(voice?.ifNoneExist).toContain('subject=Patient%2Fp1');
+  });
+
+  it('Cerner-like (note only): no Observation is sent; the note carries the quality verdict and every feature with its marker', async () => {
+    const { o, plan } = await planFor('cerner');
+    expect(plan.writes.map((w) => w.resourceType)).toEqual(['DocumentReference']);
+    expect(plan.note.text).toContain('Recording quality issues: high background noise');
+    expect(plan.note.text).toMatch(/Speech Rate: 2\.71 syllables\/s \(.*\)/);
+    expect(plan.note.text).toContain(o.identifier?.[0]?.value);
   });
 });
