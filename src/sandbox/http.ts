@@ -23,6 +23,8 @@ export interface HttpDeps {
   fhirBodyLimitBytes: number;
   appLaunchUrl: string;
   fhirBase: () => string;
+  /** Link each patient's CDS chart page from the landing page (the CDS client is on). */
+  chartPages?: boolean;
 }
 
 const FHIR_CORS = {
@@ -44,7 +46,7 @@ export function createApp(deps: HttpDeps): Hono {
   app.use('/auth/*', limit(deps.authBodyLimitBytes, false));
   app.use('/fhir/*', limit(deps.fhirBodyLimitBytes, true));
   const patients = () => patientSummaries(deps.repo);
-  app.get('/', (c) => c.html(landingPage(patients(), deps.fhirBase(), deps.appLaunchUrl)));
+  app.get('/', (c) => c.html(landingPage(patients(), deps.fhirBase(), deps.appLaunchUrl, deps.chartPages)));
   app.get('/smart-style.json', (c) => c.json({ color_background: '#f6f8fa', color_highlight: '#0b5cad', font_family_base: 'system-ui' }));
   app.get('/health', (c) => c.json({ ok: true }));
   return app;

@@ -88,6 +88,7 @@ export async function startSandbox(input: SandboxOptions = {}): Promise<SandboxH
     fhirBodyLimitBytes: opts.fhirBodyLimitBytes,
     appLaunchUrl: opts.appLaunchUrl,
     fhirBase,
+    chartPages: opts.cdsServices.length > 0,
   });
   for (const ext of extensions) ext.routes?.(app, api);
   registerAuthRoutes(app, {

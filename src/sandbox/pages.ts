@@ -19,22 +19,25 @@ a.button,button{background:#0b5cad;color:#fff;padding:.35rem .8rem;border-radius
 .muted{color:#5b6b7b}code{background:#f1f4f7;padding:0 .25rem}</style></head><body>${body}</body></html>`;
 }
 
-function patientRows(patients: PatientSummary[], link: (p: PatientSummary) => string, label: string): string {
+function patientRows(patients: PatientSummary[], link: (p: PatientSummary) => string, label: string, chart?: (p: PatientSummary) => string): string {
   return patients
     .map(
       (p) => `<tr><td>${escapeHtml(p.name)}</td><td>${escapeHtml(p.birthDate ?? '')}</td><td>${escapeHtml(p.gender ?? '')}</td>` +
-        `<td class="muted">${escapeHtml(p.story ?? '')}</td><td><a class="button" href="${escapeHtml(link(p))}">${label}</a></td></tr>`,
+        `<td class="muted">${escapeHtml(p.story ?? '')}</td><td><a class="button" href="${escapeHtml(link(p))}">${label}</a>` +
+        `${chart ? ` <a href="${escapeHtml(chart(p))}">Open chart</a>` : ''}</td></tr>`,
     )
     .join('\n');
 }
 
-export function landingPage(patients: PatientSummary[], fhirBase: string, appLaunchUrl: string): string {
-  const rows = patientRows(patients, (p) => `/ehr-launch?patient=${encodeURIComponent(p.id)}`, 'Launch app');
+/** `chartPages`: the CDS client is on, so each patient's chart page (`/patient/<id>`, with its cards) is linked. */
+export function landingPage(patients: PatientSummary[], fhirBase: string, appLaunchUrl: string, chartPages = false): string {
+  const chart = chartPages ? (p: PatientSummary) => `/patient/${encodeURIComponent(p.id)}` : undefined;
+  const rows = patientRows(patients, (p) => `/ehr-launch?patient=${encodeURIComponent(p.id)}`, 'Launch app', chart);
   return page(
     'Tidemark sandbox EHR',
     `<h1>Tidemark sandbox EHR</h1>
 <p>FHIR R4 base <code>${escapeHtml(fhirBase)}</code>. "Launch app" performs a SMART EHR launch of
-<code>${escapeHtml(appLaunchUrl)}/launch/</code> for that patient.</p>
+<code>${escapeHtml(appLaunchUrl)}/launch/</code> for that patient.${chartPages ? ' "Open chart" shows the patient as a small EHR chart with the CDS Hooks cards Tidemark returned and the app embedded.' : ''}</p>
 <table><thead><tr><th>Patient</th><th>Born</th><th>Sex</th><th>Story</th><th></th></tr></thead><tbody>${rows}</tbody></table>
 <p><a class="button" href="/ehr-launch">Launch without a patient</a> <span class="muted">(provider launch: the app gets no patient context and user/ scopes)</span></p>`,
   );

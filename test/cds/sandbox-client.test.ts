@@ -30,6 +30,11 @@ describe('the sandbox CDS client', () => {
     expect(keys[0]?.d).toBeUndefined();
   });
 
+  it('the landing page links each patient\'s chart page, where the cards are shown', async () => {
+    const html = await (await fetch(`${s.sandbox.url}/`)).text();
+    expect(html).toContain('href="/patient/item9">Open chart</a>');
+  });
+
   it('/patient/item9?format=json returns the critical card it received, with prefetch from its store', async () => {
     const res = await fetch(`${s.sandbox.url}/patient/item9?format=json`);
     expect(res.status).toBe(200);
