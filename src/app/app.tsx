@@ -1,6 +1,6 @@
 // The clinician view: safety first, then the summary, then the detail a clinician may want.
 import { lazy, memo, Suspense, useDeferredValue, useMemo } from 'react';
-import { instrumentKeyOf } from '../clinical/index.ts';
+import { safetyLines } from '../clinical/index.ts';
 import { ENGINE_NAMES, type ClinicalMeasure } from '../contract/index.ts';
 import type { ChartData } from '../fhir/chart.ts';
 import { PanelBoundary } from './components/error-boundary.tsx';
@@ -20,14 +20,14 @@ import { OutcomeComponents } from './features/outcome/outcome-components.tsx';
 import { RelapseFactors } from './features/relapse/relapse-factors.tsx';
 import { RelapseHistoryPanel } from './features/relapse-history/index.ts';
 import { Phq9EntryPanel, useEnteredPhq9, withEntered } from './features/phq9-entry/index.ts';
-import { deriveSafety, type SafetyView } from './features/safety/derive-safety.ts';
+import { deriveSafety } from './features/safety/derive-safety.ts';
 import { SafetyBanner } from './features/safety/safety-banner.tsx';
 import { useEngines, type EngineRuns } from './features/scores/api/run-engine.ts';
 import { safetyFindings } from './features/scores/engine-results.ts';
 import { SummaryPanel } from './features/summary/summary-panel.tsx';
 import { Phq9TrendPanel } from './features/trends/phq9-trend.tsx';
 import { type WriteBackInputs, WriteBackInputsProvider } from './features/write-back/index.ts';
-import { phq9Band } from '../fhir/terminology.ts';
+import { chartPhq9 } from '../fhir/write/chart-phq9.ts';
 
 // The voice panel (recorder, results, dMSE card) loads after the summary and cards: its code and its
 // render stay out of the first paint.
@@ -37,30 +37,6 @@ const VoiceSamplePanel = lazy(() => import('./features/voice/index.ts').then((m)
 function isAuthError(error: Error): boolean {
   const status = (error as Error & { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
   return status === 401 || /\b401\b|unauthori[sz]ed/i.test(error.message);
-}
-
-/** The banner's findings as lines for the note (the same findings, never a second check). */
-function safetyLines(view: SafetyView | null): string[] {
-  if (!view) return [];
-  const lines: string[] = [];
-  const item9 = view.item9;
-  if (item9?.latestPositive) {
-    const l = item9.latest;
-    const source = l.sourceRefs.length > 0 ? ` Source: ${l.sourceRefs.join(', ')}.` : '';
-    lines.push(`PHQ-9 item 9 positive: “${l.answerText}” (${l.answer} of 3) on ${l.at.slice(0, 10) || 'an uncharted date'} — follow the local suicide-risk protocol.${source}`, ...item9.messages);
-  }
-  for (const o of item9?.older ?? []) lines.push(`Earlier PHQ-9 item 9 positive: “${o.answerText}” (${o.answer} of 3) on ${o.at.slice(0, 10) || 'an uncharted date'}.`);
-  for (const lab of view.criticalLabs) lines.push(lab.message);
-  return lines;
-}
-
-/** The chart's own latest PHQ-9, for the note. */
-function chartPhq9(chart: ChartData | undefined): WriteBackInputs['chartPhq9'] {
-  const phq9 = (chart?.assessments ?? []).filter((a) => instrumentKeyOf(a.instrumentId) === 'phq9' || instrumentKeyOf(a.instrumentName) === 'phq9');
-  const latest = phq9.reduce<(typeof phq9)[number] | null>((a, b) => (!a || Date.parse(b.createdAt) >= Date.parse(a.createdAt) ? b : a), null);
-  if (!latest) return null;
-  const item9 = latest.items?.find((i) => i.index === 9)?.score ?? null;
-  return { score: latest.score, at: latest.createdAt, band: phq9Band(latest.score), item9, entered: false, ...(latest.sourceRef ? { sourceRef: latest.sourceRef } : {}) };
 }
 
 export function App() {

@@ -6,4 +6,5 @@ export * from './analytes.ts';
 export * from './medications.ts';
 export * from './courses.ts';
 export * from './safety.ts';
+export * from './safety-view.ts';
 export * from './codes.ts';
