@@ -24,14 +24,24 @@ const oauthErrorBody = z.looseObject({ error: z.string(), error_description: z.s
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** Reads `<fhirBase>/.well-known/smart-configuration` and returns its token endpoint. */
-export async function discoverTokenEndpoint(fhirBase: string, fetchImpl: FetchLike = fetch): Promise<string> {
+/** The SMART configuration document of a FHIR base (its URL and JSON); throws naming the URL when unreadable. */
+export async function readSmartConfiguration(fhirBase: string, fetchImpl: FetchLike = fetch): Promise<{ url: string; json: unknown }> {
   const url = `${fhirBase.replace(/\/+$/, '')}/.well-known/smart-configuration`;
   const res = await fetchImpl(url, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`SMART discovery failed: ${url} answered ${res.status}`);
-  const parsed = smartConfiguration.safeParse(await res.json());
-  if (!parsed.success) throw new Error(`SMART discovery: ${url} has no valid token_endpoint`);
+  return { url, json: await res.json() };
+}
+
+/** The token endpoint a SMART configuration names. */
+export function tokenEndpointOf(doc: { url: string; json: unknown }): string {
+  const parsed = smartConfiguration.safeParse(doc.json);
+  if (!parsed.success) throw new Error(`SMART discovery: ${doc.url} has no valid token_endpoint`);
   return parsed.data.token_endpoint;
+}
+
+/** Reads `<fhirBase>/.well-known/smart-configuration` and returns its token endpoint. */
+export async function discoverTokenEndpoint(fhirBase: string, fetchImpl: FetchLike = fetch): Promise<string> {
+  return tokenEndpointOf(await readSmartConfiguration(fhirBase, fetchImpl));
 }
 
 export interface BackendAuthOptions {

@@ -19,6 +19,8 @@ export const populationConfigSchema = z
     keyPath: z.string().min(1).optional(),
     /** Token endpoint; default: from the server's SMART discovery document. */
     tokenEndpoint: httpUrl.optional(),
+    /** The app's write-back site configuration (SITE_CONFIG JSON): strategy and flowsheet rows per server. */
+    siteConfig: z.string().min(1).optional(),
     /**
      * `_since` of the export: an ISO instant, `auto` (the last successful run's transactionTime) or
      * `full` (no `_since`: score everyone).
@@ -59,6 +61,7 @@ const FLAGS = {
   'client-id': { type: 'string' },
   key: { type: 'string' },
   'token-endpoint': { type: 'string' },
+  'site-config': { type: 'string' },
   since: { type: 'string' },
   full: { type: 'boolean' },
   'as-of': { type: 'string' },
@@ -78,6 +81,7 @@ export const USAGE = `npm run score-population -- [options]   (env in brackets)
   --client-id ID         Backend Services client id [POPULATION_CLIENT_ID] (default: tidemark-population)
   --key PATH             PEM private key for private_key_jwt [POPULATION_KEY] (default: the dev key)
   --token-endpoint URL   [POPULATION_TOKEN_ENDPOINT] (default: SMART discovery)
+  --site-config PATH     the app's write-back settings per server [SITE_CONFIG] (default: none; strategy from capabilities)
   --since ISO|auto|full  incremental export [POPULATION_SINCE] (default: auto = last successful run)
   --full                 same as --since full
   --as-of ISO            scoring clock [POPULATION_AS_OF] (default: now)
@@ -108,6 +112,7 @@ export function loadPopulationConfig(argv: readonly string[], env: Env, cores: n
     clientId: str('client-id', 'POPULATION_CLIENT_ID') ?? 'tidemark-population',
     keyPath: str('key', 'POPULATION_KEY'),
     tokenEndpoint: str('token-endpoint', 'POPULATION_TOKEN_ENDPOINT'),
+    siteConfig: str('site-config', 'SITE_CONFIG'),
     since: values.full ? 'full' : (str('since', 'POPULATION_SINCE') ?? 'auto'),
     asOf: str('as-of', 'POPULATION_AS_OF'),
     concurrency: str('concurrency', 'POPULATION_CONCURRENCY') ?? String(Math.max(1, cores)),

@@ -2,6 +2,7 @@
 // one feed record per patient whose relapse level or safety status changed (new item-9 positives
 // and critical labs first), failures with their reason, and counts by level.
 import { writeFileSync } from 'node:fs';
+import type { StrategyKind } from '../fhir/write/strategy.ts';
 import { journaledOutcomes } from './checkpoint.ts';
 import type { PatientOutcome } from './score-patient.ts';
 
@@ -20,6 +21,8 @@ export interface RunSummary {
   asOf: string;
   transactionTime: string | null;
   since: string | null;
+  /** How results were written (the server's write strategy), or that nothing was and why. */
+  write: { strategy: StrategyKind | 'none'; label: string };
   patients: number;
   scored: number;
   noData: number;
@@ -62,7 +65,7 @@ export interface FinalizeInput {
   feedFile: string;
   failuresFile: string;
   summaryFile: string;
-  head: Pick<RunSummary, 'runId' | 'asOf' | 'transactionTime' | 'since' | 'durationMs' | 'timings'>;
+  head: Pick<RunSummary, 'runId' | 'asOf' | 'transactionTime' | 'since' | 'write' | 'durationMs' | 'timings'>;
 }
 
 /** One pass over the journal; holds only the feed records (changed patients) and failures, never a chart. */

@@ -8,6 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { WriteStrategy } from '../fhir/write/strategy.ts';
 import type { BatchResult, BatchTask, WriteTarget } from './process-batch.ts';
 import type { PatientLines } from './shards.ts';
 import { deadLettered, type BatchExecutor } from './thread-pool.ts';
@@ -23,7 +24,8 @@ export interface JobData {
   fhirBase: string;
   /** Write the results (false: score only). */
   write: boolean;
-  transaction: boolean;
+  /** The coordinator's write strategy for the server (every worker writes the same way). */
+  strategy: WriteStrategy | null;
   /** gzip + base64 of JSON PatientLines[]. */
   patients: string;
 }
@@ -74,7 +76,7 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Batc
         asOf: task.asOf,
         fhirBase: target?.fhirBase ?? '',
         write: target !== null,
-        transaction: target?.transaction ?? true,
+        strategy: target?.strategy ?? null,
         patients: encodePatients(task.patients),
       };
       const job = await queue.add('batch', data, {
@@ -104,6 +106,8 @@ export interface QueueWorkerOptions {
   redisUrl: string;
   /** FHIR base this worker holds credentials for; jobs for another server fail permanently. */
   fhirBase: string;
+  /** The strategy this worker's token was scoped for: a job written another way fails (its creates may not be granted). */
+  strategy?: WriteStrategy['kind'];
   /** Jobs processed at once by this process (each on the thread pool below). */
   concurrency: number;
   accessToken(): Promise<string>;
@@ -127,7 +131,9 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorkerHandle {
       const d = job.data;
       if (d.write && d.fhirBase !== o.fhirBase) throw new Error('This worker holds no credentials for the job\'s FHIR server.');
       const task: BatchTask = { batchId: d.batchId, asOf: d.asOf, patients: decodePatients(d.patients) };
-      const target = d.write ? { fhirBase: d.fhirBase, accessToken: await o.accessToken(), transaction: d.transaction } : null;
+      if (d.write && !d.strategy) throw new Error('The job names no write strategy (enqueued by an older version): run the coordinator again.');
+      if (d.write && o.strategy && d.strategy?.kind !== o.strategy) throw new Error(`The job writes ${d.strategy?.kind}, this worker ${o.strategy}: give both the same site configuration.`);
+      const target = d.write && d.strategy ? { fhirBase: d.fhirBase, accessToken: await o.accessToken(), strategy: d.strategy } : null;
       return o.process(task, target);
     },
     { connection, concurrency: o.concurrency },

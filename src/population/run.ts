@@ -4,9 +4,11 @@
 // are skipped; writes are idempotent.
 import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { servesType, type ServerCapabilities, UNKNOWN_CAPABILITIES } from '../fhir/ehr/capabilities.ts';
 import { chartQueries } from '../fhir/read/chart-queries.ts';
 import { fetchAllPages, type FetchJson } from '../fhir/read/queries.ts';
 import { TIDEMARK_RESULT } from '../fhir/terminology.ts';
+import type { WriteStrategy } from '../fhir/write/strategy.ts';
 import { Checkpoint } from './checkpoint.ts';
 import type { PopulationConfig } from './config.ts';
 import { finalizeRun, type RunSummary } from './feed.ts';
@@ -18,6 +20,11 @@ import type { BatchExecutor } from './thread-pool.ts';
 
 /** What the export is limited to: the resource types src/fhir reads for a chart, and Patient. */
 export const EXPORT_TYPES: readonly string[] = ['Patient', ...new Set(chartQueries('_').map((q) => q.resourceType))];
+
+/** The types exported from this server: those of EXPORT_TYPES it serves (Oracle Health has no MedicationStatement). */
+export function exportTypesFor(caps: ServerCapabilities): string[] {
+  return EXPORT_TYPES.filter((t) => servesType(caps, t));
+}
 
 /** One NDJSON line of the export and the type of the file it came from (bulk-client's NdjsonLine). */
 export interface ExportLine {
@@ -40,8 +47,10 @@ export interface RunDeps {
   readJson: FetchJson;
   /** Access token for the writes (refreshed by the caller when needed). */
   accessToken(): Promise<string>;
-  /** Does the server take transaction Bundles (CapabilityStatement)? */
-  transactions(): Promise<boolean>;
+  /** What the server publishes: the types exported and the searches of an incremental night follow it. */
+  capabilities?: ServerCapabilities;
+  /** How results are written to this server (connect.ts: the app's chooseWriteStrategy). */
+  strategy: WriteStrategy;
   executor: BatchExecutor;
   mode: RunState['mode'];
   log: Logger;
@@ -61,7 +70,8 @@ export async function runPopulation(deps: RunDeps): Promise<RunReport> {
   const { dir, state: initial } = openRun(deps);
   let state = initial;
   const timings = { exportMs: 0, scoringWallMs: 0, scoreMs: 0, writeMs: 0, peakRssMb: 0 };
-  log.info({ event: 'run-start', runId: state.id, resumed: state.status !== 'exporting' || config.resume !== undefined, mode: state.mode, since: state.since }, 'population run');
+  const write = writeSummary(deps);
+  log.info({ event: 'run-start', runId: state.id, resumed: state.status !== 'exporting' || config.resume !== undefined, mode: state.mode, since: state.since, write: write.strategy }, 'population run');
   let t = performance.now();
   if (state.status === 'exporting') state = await exportPhase(deps, dir, state);
   timings.exportMs = Math.round(performance.now() - t);
@@ -76,7 +86,7 @@ export async function runPopulation(deps: RunDeps): Promise<RunReport> {
     feedFile: dir.feedFile,
     failuresFile: dir.failuresFile,
     summaryFile: dir.summaryFile,
-    head: { runId: state.id, asOf: state.asOf, transactionTime: state.transactionTime, since: state.since, durationMs: Math.round(performance.now() - started), timings },
+    head: { runId: state.id, asOf: state.asOf, transactionTime: state.transactionTime, since: state.since, write, durationMs: Math.round(performance.now() - started), timings },
   });
   state = { ...state, status: 'done', finishedAt: (deps.now?.() ?? new Date()).toISOString() };
   dir.save(state);
@@ -84,6 +94,14 @@ export async function runPopulation(deps: RunDeps): Promise<RunReport> {
   rmSync(dir.shardsDir, { recursive: true, force: true });
   log.info({ event: 'run-done', runId: state.id, patients: summary.patients, changed: summary.changed, failed: summary.failed, written: summary.written, ms: summary.durationMs }, 'population run');
   return { runDir: dir, state, summary };
+}
+
+/** Said once in the summary: how results were written, or why nothing was. */
+function writeSummary(deps: RunDeps): RunSummary['write'] {
+  const { strategy } = deps;
+  if (!deps.config.write) return { strategy: 'none', label: 'Nothing was written: a scoring-only run (--no-write).' };
+  if (strategy.kind === 'download-only') return { strategy: strategy.kind, label: `Nothing was written: ${strategy.reasons.join(' ')}` };
+  return { strategy: strategy.kind, label: strategy.label };
 }
 
 function openRun(deps: RunDeps): { dir: RunDir; state: RunState } {
@@ -135,7 +153,8 @@ function autoSince(config: PopulationConfig, now: Date): string | null {
 async function exportPhase(deps: RunDeps, dir: RunDir, state: RunState): Promise<RunState> {
   const t0 = performance.now();
   rmSync(dir.shardsDir, { recursive: true, force: true }); // a crash mid-export: start the export again
-  const exported = deps.startExport({ since: state.since, types: EXPORT_TYPES });
+  const caps = deps.capabilities ?? UNKNOWN_CAPABILITIES;
+  const exported = deps.startExport({ since: state.since, types: exportTypesFor(caps) });
   let writer: ShardWriter;
   let transactionTime: string;
   if (state.since === null) {
@@ -147,12 +166,13 @@ async function exportPhase(deps: RunDeps, dir: RunDir, state: RunState): Promise
     // whole chart read again, with the app's own chart searches.
     const changed = new Set(lastFailures(deps.config, state));
     transactionTime = await drain(exported, async (type, line) => {
-      if (type === 'Observation' && line.includes(`"${TIDEMARK_RESULT}"`)) return; // our own results
+      // Our own results: coded (identifier) or a flowsheet value (the marker in its note). Our notes are not exported.
+      if (type === 'Observation' && line.includes(TIDEMARK_RESULT)) return;
       const id = patientOfLine(type, line);
       if (id) changed.add(id);
     });
     writer = new ShardWriter(dir.shardsDir, shardCountFor(changed.size));
-    await readCharts(deps.readJson, [...changed], writer);
+    await readCharts(deps.readJson, [...changed], writer, caps);
   }
   await writer.close();
   const next: RunState = { ...state, status: 'scoring', transactionTime, shards: writer.shards, patients: writer.stats.patients };
@@ -171,13 +191,13 @@ async function drain(lines: ExportLines, onLine: (type: string, line: string) =>
 }
 
 /** Each changed patient's whole chart (its Patient and every chart search), a few patients at a time. */
-async function readCharts(readJson: FetchJson, patients: string[], writer: ShardWriter): Promise<void> {
+async function readCharts(readJson: FetchJson, patients: string[], writer: ShardWriter, capabilities: ServerCapabilities): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < patients.length) {
       const id = patients[next++]!;
       await writer.add('Patient', JSON.stringify(await readJson(`Patient/${encodeURIComponent(id)}`)));
-      for (const q of chartQueries(id)) {
+      for (const q of chartQueries(id, { capabilities })) {
         const { resources } = await fetchAllPages(readJson, q.url);
         for (const r of resources) await writer.add(q.resourceType, JSON.stringify(r));
       }
@@ -202,9 +222,9 @@ function lastFailures(config: PopulationConfig, current: RunState): string[] {
 
 async function scorePhase(deps: RunDeps, dir: RunDir, state: RunState, timings: { scoreMs: number; writeMs: number }): Promise<void> {
   const checkpoint = new Checkpoint(dir.checkpointFile);
-  const target: WriteTarget | null = deps.config.write
-    ? { fhirBase: state.fhirBase, accessToken: await deps.accessToken(), transaction: await deps.transactions() }
-    : null;
+  // Download-only: nothing is sent (the summary says so once, no patient fails for it).
+  const target: WriteTarget | null =
+    deps.config.write && deps.strategy.kind !== 'download-only' ? { fhirBase: state.fhirBase, accessToken: await deps.accessToken(), strategy: deps.strategy } : null;
   deps.progress.start(state.patients, checkpoint.patientsDone);
   const inflight = new Set<Promise<void>>();
   let failure: unknown;

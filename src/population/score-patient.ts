@@ -44,6 +44,9 @@ export interface ScoredPatient {
   outcome: PatientOutcome;
   /** Observations not yet in the chart (write identity unknown to it). */
   toWrite: Observation[];
+  /** The engine results and the mapped chart: what a note strategy's plan is built from (process-batch.ts). */
+  results: EngineResult[];
+  chart: ChartData | null;
 }
 
 export async function scorePatient(patientId: string, lines: readonly string[], now: Date): Promise<ScoredPatient> {
@@ -60,7 +63,7 @@ export async function scorePatient(patientId: string, lines: readonly string[], 
   try {
     chart = mapChart(patientId, resources);
   } catch (error) {
-    return { outcome: { ...base, failure: { stage: 'read', reason: reasonOf(error) } }, toWrite: [] };
+    return { outcome: { ...base, failure: { stage: 'read', reason: reasonOf(error) } }, toWrite: [], results: [], chart: null };
   }
   const known = tidemarkMemory(resources);
   try {
@@ -85,9 +88,9 @@ export async function scorePatient(patientId: string, lines: readonly string[], 
       newSafety: safety.filter((f) => !f.sourceRef || !known.sources.has(f.sourceRef)),
       existing: unique.length - toWrite.length,
     };
-    return { outcome, toWrite };
+    return { outcome, toWrite, results, chart };
   } catch (error) {
-    return { outcome: { ...base, failure: { stage: 'score', reason: reasonOf(error) } }, toWrite: [] };
+    return { outcome: { ...base, failure: { stage: 'score', reason: reasonOf(error) } }, toWrite: [], results: [], chart: null };
   }
 }
 

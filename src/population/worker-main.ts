@@ -19,12 +19,13 @@ const pool = createThreadPool(config.concurrency);
 const worker = startQueueWorker({
   redisUrl: config.redisUrl,
   fhirBase: config.fhirBase,
+  strategy: conn.strategy.kind,
   concurrency: config.concurrency,
   accessToken: () => conn.auth.token(),
   process: (task, target) => pool.run(task, target),
   log,
 });
-log.info({ event: 'worker-ready', threads: config.concurrency }, 'population worker waiting for jobs');
+log.info({ event: 'worker-ready', threads: config.concurrency, write: conn.strategy.kind }, 'population worker waiting for jobs');
 
 let stopping = false;
 const stop = async () => {

@@ -34,9 +34,10 @@ export function scopeAllows(granted: string | null | undefined, type: string, ac
 
 /**
  * One resource scope in the server's syntax: read = v1 `.read` / v2 `.rs`; create = v1 `.write` / v2 `.c`.
- * `context`: `patient/` (the launch patient) or `user/` (what the signed-in user may see: the care-team panel).
+ * `context`: `patient/` (the launch patient), `user/` (what the signed-in user may see: the care-team panel)
+ * or `system/` (a Backend Services client: the population run).
  */
-export function resourceScope(version: ScopeVersion, type: string, access: 'read' | 'create', context: 'patient' | 'user' = 'patient'): string {
+export function resourceScope(version: ScopeVersion, type: string, access: 'read' | 'create', context: 'patient' | 'user' | 'system' = 'patient'): string {
   if (version === 'v2') return `${context}/${type}.${access === 'read' ? 'rs' : 'c'}`;
   return `${context}/${type}.${access === 'read' ? 'read' : 'write'}`;
 }
