@@ -1,0 +1,162 @@
+// The population run against the sandbox's vendor profiles, over real HTTP: a Backend Services client
+// registered through the sandbox's clients file (a key generated here), the scopes in the syntax each
+// server speaks, and results written per the server's write strategy — one clinical note
+// (DocumentReference) per patient of the Group with its results and, for an item-9 patient, the item-9
+// line; a second run the same night adds nothing.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Bundle, DocumentReference } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendServicesAuth } from '../../src/population/backend-auth.ts';
+import { connect } from '../../src/population/connect.ts';
+import { fromBase64 } from '../../src/fhir/write/marker.ts';
+import type { SandboxHandle } from '../../src/sandbox/index.ts';
+import type { ProfileName } from '../../src/sandbox/profiles/index.ts';
+import { STORIES as SANDBOX_STORIES } from '../../src/sandbox/patients/index.ts';
+import { keyPair, startPopulationSandbox, tempDir, writeJson } from './fixture.ts';
+import { readFeed, runWith, testConfig } from './helpers.ts';
+
+const STORIES = Object.keys(SANDBOX_STORIES).sort();
+const CLIENT_ID = 'tidemark-night';
+const asOf = new Date().toISOString();
+
+interface VendorSandbox {
+  sb: SandboxHandle;
+  keyPath: string;
+  /** A system token of the registered client (to check what the run wrote). */
+  reader(scope: string): Promise<string>;
+}
+
+/** A vendor-profile sandbox with the stories and a Backend Services client registered in its clients file. */
+async function startVendorSandbox(profile: ProfileName): Promise<VendorSandbox> {
+  const dir = tempDir();
+  const { privateJwk, publicJwk } = await keyPair('ES384', `${profile}-key`);
+  const clientsFile = writeJson(join(dir, 'clients.json'), {
+    clients: [{ client_id: CLIENT_ID, scope: 'system/*.read system/Observation.write system/DocumentReference.write', jwks: { keys: [publicJwk] } }],
+  });
+  const keyPath = join(dir, 'private-key.jwk.json');
+  writeFileSync(keyPath, JSON.stringify(privateJwk), { mode: 0o600 });
+  const { sb, tokenEndpoint } = await startPopulationSandbox({ profile, population: 0, clientsFile }, dir);
+  const reader = (scope: string) => new BackendServicesAuth({ tokenEndpoint, clientId: CLIENT_ID, privateJwk, scope }).token();
+  return { sb, keyPath, reader };
+}
+
+/** Every Tidemark note in one patient's chart, with its text. */
+async function notesOf(v: VendorSandbox, patient: string): Promise<Array<{ resource: DocumentReference; text: string }>> {
+  const res = await fetch(`${v.sb.fhirBase}/DocumentReference?patient=${patient}&_count=100`, {
+    headers: { authorization: `Bearer ${await v.reader('system/DocumentReference.read')}`, accept: 'application/fhir+json' },
+  });
+  expect(res.status).toBe(200);
+  const bundle = (await res.json()) as Bundle<DocumentReference>;
+  return (bundle.entry ?? [])
+    .map((e) => e.resource!)
+    .filter((d) => d.description?.startsWith('Tidemark decision-support summary'))
+    .map((d) => ({ resource: d, text: fromBase64(d.content[0]?.attachment.data ?? '') }));
+}
+
+/** The one Tidemark note of a patient's chart, as text. */
+async function onlyNote(v: VendorSandbox, patient: string): Promise<string> {
+  const notes = await notesOf(v, patient);
+  expect(notes, patient).toHaveLength(1);
+  return notes[0]!.text;
+}
+
+describe.each([
+  // Oracle Health: no Observation create for our results, v1 and v2 scopes (v2 asked), no wildcards, no MedicationStatement.
+  { profile: 'cerner' as const, scopeSyntax: /^system\/[A-Za-z]+\.(rs|c)$/, create: 'system/DocumentReference.c', item9: ['item9-observation'] },
+  // Epic: Observation create only as flowsheet vitals (no rows mapped here), SMART v1 scopes only.
+  { profile: 'epic' as const, scopeSyntax: /^system\/[A-Za-z]+\.(read|write)$/, create: 'system/DocumentReference.write', item9: ['item9', 'item9-observation'] },
+])('population run on the $profile profile', { timeout: 240_000 }, ({ profile, scopeSyntax, create, item9 }) => {
+  let v: VendorSandbox;
+  let config: ReturnType<typeof testConfig>;
+
+  beforeAll(async () => {
+    v = await startVendorSandbox(profile);
+    config = testConfig(v.sb.fhirBase, v.keyPath, ['--client-id', CLIENT_ID, '--as-of', asOf]);
+  }, 60_000);
+  afterAll(async () => {
+    await v?.sb.close();
+  });
+
+  it('chooses the note strategy and asks only the scopes it needs, in the server’s syntax', async () => {
+    const conn = await connect(config);
+    expect(conn.strategy.kind).toBe('note');
+    const scopes = conn.scope.split(' ');
+    for (const s of scopes) expect(s).toMatch(scopeSyntax);
+    expect(scopes).toContain(create);
+    expect(scopes.filter((s) => /\.(c|write)$/.test(s))).toEqual([create]); // no Observation create
+    expect(scopes.some((s) => s.startsWith('system/DocumentReference.r'))).toBe(true); // the search before writing
+    expect(scopes.some((s) => s.includes('*'))).toBe(false);
+    if (profile === 'cerner') expect(scopes.some((s) => s.includes('MedicationStatement'))).toBe(false); // not served there
+  });
+
+  it('writes one clinical note per patient of the Group, with its results and the item-9 line', async () => {
+    const { summary, runDir } = await runWith(config);
+    expect(summary.write.strategy).toBe('note');
+    expect(summary).toMatchObject({ patients: STORIES.length, failed: 0 });
+    expect(readFeed(runDir.feedFile).length).toBeGreaterThan(0);
+    expect(summary.written).toBe(STORIES.length);
+    for (const patient of STORIES) {
+      const notes = await notesOf(v, patient);
+      expect(notes, patient).toHaveLength(1);
+      const { resource, text } = notes[0]!;
+      expect(resource.subject?.reference).toBe(`Patient/${patient}`);
+      expect(text).toContain('RESULTS');
+      expect(text).toMatch(/Relapse risk|Outcome/i);
+      expect(text).toMatch(/urn:tidemark:result\|[0-9a-f]{16,}/);
+    }
+    for (const patient of item9) {
+      expect(await onlyNote(v, patient), patient).toMatch(/PHQ-9 item 9 positive: “.+” \([1-3] of 3\)/);
+    }
+    expect(await onlyNote(v, 'improving')).not.toContain('item 9 positive');
+  });
+
+  it('a second run the same night adds nothing', async () => {
+    const { summary } = await runWith({ ...config, since: 'full' });
+    expect(summary).toMatchObject({ patients: STORIES.length, failed: 0, written: 0, alreadyInChart: STORIES.length });
+    for (const patient of STORIES) expect(await notesOf(v, patient), patient).toHaveLength(1);
+  });
+});
+
+describe('site configuration on the epic profile', { timeout: 240_000 }, () => {
+  let v: VendorSandbox;
+  beforeAll(async () => {
+    v = await startVendorSandbox('epic');
+  }, 60_000);
+  afterAll(async () => {
+    await v?.sb.close();
+  });
+
+  const siteConfigFile = (entry: Record<string, unknown>) => writeJson(join(tempDir(), 'site-config.json'), { servers: [{ fhirBase: v.sb.fhirBase, ...entry }] });
+
+  it('a mapped flowsheet row: the relapse score as a flowsheet value and the note, each once', async () => {
+    const site = siteConfigFile({ flowsheetRows: { 'relapse-risk': { system: 'urn:oid:1.2.840.114350.1.13.0.1.7.2.707679', code: '1570000102', display: 'Tidemark relapse risk' } } });
+    const config = testConfig(v.sb.fhirBase, v.keyPath, ['--client-id', CLIENT_ID, '--as-of', asOf, '--site-config', site]);
+    const conn = await connect(config);
+    expect(conn.strategy.kind).toBe('flowsheet-and-note');
+    expect(conn.scope.split(' ').filter((s) => s.endsWith('.write')).sort()).toEqual(['system/DocumentReference.write', 'system/Observation.write']);
+    const first = await runWith(config);
+    expect(first.summary).toMatchObject({ failed: 0, write: { strategy: 'flowsheet-and-note' } });
+    const withRelapse = readFeed(first.runDir.feedFile).filter((r) => r.relapse).map((r) => r.patientId);
+    expect(withRelapse.length).toBeGreaterThan(3);
+    expect(first.summary.written).toBe(STORIES.length + withRelapse.length); // a note each, a flowsheet value per relapse score
+    const rows = await fetch(`${v.sb.fhirBase}/Observation?patient=relapse&code=${encodeURIComponent('urn:oid:1.2.840.114350.1.13.0.1.7.2.707679|1570000102')}`, {
+      headers: { authorization: `Bearer ${await v.reader('system/Observation.read')}`, accept: 'application/fhir+json' },
+    }).then((r) => r.json() as Promise<Bundle>);
+    expect(rows.entry).toHaveLength(1);
+    expect(await onlyNote(v, 'relapse')).toMatch(/Relapse risk score: \d+ → flowsheet row Tidemark relapse risk \(1570000102\)/);
+
+    const again = await runWith({ ...config, since: 'full' });
+    expect(again.summary).toMatchObject({ failed: 0, written: 0, alreadyInChart: STORIES.length + withRelapse.length });
+  });
+
+  it('a site that turns writing off: nothing is written, the summary says so once, no patient fails', async () => {
+    const before = await notesOf(v, 'item9');
+    const config = testConfig(v.sb.fhirBase, v.keyPath, ['--client-id', CLIENT_ID, '--as-of', asOf, '--site-config', siteConfigFile({ strategy: 'none' })]);
+    const conn = await connect(config);
+    expect(conn.scope).not.toMatch(/\.write\b/); // nothing to create, nothing asked
+    const { summary } = await runWith(config);
+    expect(summary).toMatchObject({ patients: STORIES.length, failed: 0, written: 0, write: { strategy: 'download-only', label: expect.stringContaining('Nothing was written') } });
+    expect(await notesOf(v, 'item9')).toEqual(before);
+  });
+});
