@@ -10,6 +10,7 @@ import { Story } from '../../src/sandbox/patients/builders.ts';
 import { dayAnchor, STORIES as SANDBOX_STORIES } from '../../src/sandbox/patients/index.ts';
 import { Rng } from '../../src/sandbox/patients/prng.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
+import { connect } from '../../src/population/connect.ts';
 import { createRunLogger } from '../../src/population/progress.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { chartIdentities, readFeed, runWith, startRunSandbox, testConfig, userToken } from './helpers.ts';
@@ -105,6 +106,19 @@ describe('population run over the sandbox', { timeout: 180_000 }, () => {
     expect(improvingRecord.relapse!.direction).toBe('worsened');
     expect(improvingRecord.relapse!.explanations.length).toBeGreaterThan(0);
     expect(summary.newItem9Positives).toBe(1);
+  });
+});
+
+describe('write strategy on the open profile', () => {
+  it('coded Observations in transactions; the scope asks SMART v2 system scopes for the reads and Observation create only', async () => {
+    const conn = await connect(testConfig(sb.fhirBase, keyPath));
+    expect(conn.strategy).toMatchObject({ kind: 'observations', idempotence: 'transaction' });
+    const scopes = conn.scope.split(' ');
+    expect(scopes.filter((s) => s.endsWith('.c'))).toEqual(['system/Observation.c']);
+    expect(scopes).toEqual(expect.arrayContaining(['system/Group.rs', 'system/Patient.rs', 'system/Observation.rs', 'system/QuestionnaireResponse.rs', 'system/MedicationStatement.rs']));
+    for (const s of scopes) expect(s).toMatch(/^system\/[A-Za-z]+\.(rs|c)$/);
+    // A scoring-only run asks no create scope at all.
+    expect((await connect(testConfig(sb.fhirBase, keyPath, ['--no-write']))).scope).not.toMatch(/\.c\b/);
   });
 });
 

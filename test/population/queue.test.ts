@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/population/process-batch.ts';
-import { createQueueExecutor, DEAD_LETTER_QUEUE, redisConnection, startQueueWorker, type DeadLetter } from '../../src/population/queue.ts';
+import { createQueueExecutor, DEAD_LETTER_QUEUE, type JobData, QUEUE_NAME, redisConnection, startQueueWorker, type DeadLetter } from '../../src/population/queue.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
 import { connect } from '../../src/population/connect.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
@@ -67,7 +67,9 @@ describe('population run on BullMQ', () => {
       // Two workers, each authenticating itself with the Backend Services key (as `npm run population-worker`).
       for (let i = 0; i < 2; i++) {
         const conn = await connect(config);
-        workers.push(startQueueWorker({ redisUrl, fhirBase: config.fhirBase, concurrency: 2, accessToken: () => conn.auth.token(), process: processBatch, log: silentLog }));
+        workers.push(
+          startQueueWorker({ redisUrl, fhirBase: config.fhirBase, strategy: conn.strategy.kind, concurrency: 2, accessToken: () => conn.auth.token(), process: processBatch, log: silentLog }),
+        );
       }
       const executor = await createQueueExecutor({ redisUrl, attempts: config.attempts, backoffMs: config.backoffMs, capacity: 8, log: silentLog });
       const queued = await runWith(config, executor).finally(() => executor.close());
@@ -86,6 +88,17 @@ describe('population run on BullMQ', () => {
       for (const s of [one, many]) {
         expect(s.proxy.posted.filter((p) => p.patient === 'relapse').length).toBe(2 * relapseResults);
         expect(s.proxy.posted.filter((p) => p.patient === 'sparse').length % config.attempts).toBe(0);
+      }
+
+      // A job carries the batch, the clock and the write strategy (plain data), never a token.
+      const queue = new Queue<JobData>(QUEUE_NAME, { connection: redisConnection(redisUrl) });
+      const jobs = await queue.getJobs(['completed', 'failed']);
+      await queue.close();
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const j of jobs) {
+        expect(Object.keys(j.data).sort()).toEqual(['asOf', 'batchId', 'fhirBase', 'patients', 'strategy', 'write']);
+        expect(j.data.strategy).toMatchObject({ kind: 'observations', idempotence: 'transaction' });
+        expect(JSON.stringify(j.data)).not.toMatch(/bearer|token/i);
       }
 
       // The dead-letter queue holds the batch of `sparse`, with its reason and attempts.
