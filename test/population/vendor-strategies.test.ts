@@ -5,16 +5,22 @@
 // line; a second run the same night adds nothing.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bundle, DocumentReference } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, DocumentReference } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCapabilities } from '../../src/fhir/ehr/capabilities.ts';
+import { chartQueries } from '../../src/fhir/read/chart-queries.ts';
+import { fetchAllPages } from '../../src/fhir/read/queries.ts';
+import { fromBase64 } from '../../src/fhir/write/marker.ts';
+import { chooseWriteStrategy } from '../../src/fhir/write/strategy.ts';
 import { BackendServicesAuth } from '../../src/population/backend-auth.ts';
 import { connect } from '../../src/population/connect.ts';
-import { fromBase64 } from '../../src/fhir/write/marker.ts';
+import { processBatch } from '../../src/population/process-batch.ts';
+import type { PatientLines } from '../../src/population/shards.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
 import type { ProfileName } from '../../src/sandbox/profiles/index.ts';
 import { STORIES as SANDBOX_STORIES } from '../../src/sandbox/patients/index.ts';
 import { keyPair, startPopulationSandbox, tempDir, writeJson } from './fixture.ts';
-import { readFeed, runWith, testConfig } from './helpers.ts';
+import { chartIdentities, readFeed, runWith, startRunSandbox, testConfig, userToken } from './helpers.ts';
 
 const STORIES = Object.keys(SANDBOX_STORIES).sort();
 const CLIENT_ID = 'tidemark-night';
@@ -158,5 +164,42 @@ describe('site configuration on the epic profile', { timeout: 240_000 }, () => {
     const { summary } = await runWith(config);
     expect(summary).toMatchObject({ patients: STORIES.length, failed: 0, written: 0, write: { strategy: 'download-only', label: expect.stringContaining('Nothing was written') } });
     expect(await notesOf(v, 'item9')).toEqual(before);
+  });
+});
+
+describe('coded Observations on a server without conditional create', { timeout: 120_000 }, () => {
+  it('each result is searched for by its identifier before it is written: a batch written twice adds nothing', async () => {
+    const { sb, keyPath } = await startRunSandbox();
+    try {
+      // The open sandbox as a server that publishes neither conditional create nor transactions would describe itself.
+      const statement = (await (await fetch(`${sb.fhirBase}/metadata`)).json()) as CapabilityStatement;
+      const rest = statement.rest![0]!;
+      rest.interaction = (rest.interaction ?? []).filter((i) => i.code !== 'transaction' && i.code !== 'batch');
+      for (const r of rest.resource ?? []) delete r.conditionalCreate;
+      const strategy = chooseWriteStrategy(parseCapabilities(statement));
+      expect(strategy).toMatchObject({ kind: 'observations', idempotence: 'search-identifier' });
+
+      const conn = await connect(testConfig(sb.fhirBase, keyPath));
+      const patients: PatientLines[] = [];
+      for (const id of ['improving', 'item9']) {
+        const lines = [JSON.stringify(await conn.readJson(`Patient/${id}`))];
+        for (const q of chartQueries(id)) for (const r of (await fetchAllPages(conn.readJson, q.url)).resources) lines.push(JSON.stringify(r));
+        patients.push({ patientId: id, lines });
+      }
+      const task = { batchId: 'b', asOf, patients };
+      const target = { fhirBase: sb.fhirBase, accessToken: await conn.auth.token(), strategy };
+      const first = await processBatch(task, target);
+      const written = first.outcomes.map((o) => o.written);
+      expect(first.outcomes.every((o) => !o.failure && o.written > 0 && o.existing === 0)).toBe(true);
+      // The same charts again (as after a crash before the checkpoint): every result is found, none sent.
+      const second = await processBatch(task, { ...target, accessToken: await conn.auth.token() });
+      expect(second.outcomes.map((o) => [o.written, o.existing, o.failure])).toEqual(written.map((n) => [0, n, undefined]));
+      const token = await userToken(sb, 'user/*.rs');
+      const inChart = await chartIdentities(sb, token);
+      expect(inChart.length).toBe(written.reduce((a, b) => a + b, 0));
+      expect(new Set(inChart.map((o) => o.identifier)).size).toBe(inChart.length);
+    } finally {
+      await sb.close();
+    }
   });
 });
