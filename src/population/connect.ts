@@ -47,6 +47,7 @@ export function populationScope(caps: ServerCapabilities, strategy: WriteStrateg
 }
 
 export async function connect(config: PopulationConfig): Promise<Connection> {
+  const site = siteSettings(config); // a bad file stops the run before anything is asked of the server
   const privateJwk = config.keyPath ? readPrivateJwk(config.keyPath) : (await ensureDevKey()).privateJwk;
   // A named token endpoint makes the SMART configuration optional (without it: v1 scopes, which every server reads).
   const discovery = readSmartConfiguration(config.fhirBase).catch((error: unknown) => {
@@ -55,7 +56,7 @@ export async function connect(config: PopulationConfig): Promise<Connection> {
   });
   const [smart, statement] = await Promise.all([discovery, readStatement(config.fhirBase)]);
   const capabilities = parseCapabilities(statement, smart.json);
-  const strategy = chooseWriteStrategy(capabilities, siteSettings(config));
+  const strategy = chooseWriteStrategy(capabilities, site);
   const scope = populationScope(capabilities, strategy, config.write);
   const tokenEndpoint = config.tokenEndpoint ?? tokenEndpointOf(smart);
   const auth = new BackendServicesAuth({ tokenEndpoint, clientId: config.clientId, privateJwk, scope });

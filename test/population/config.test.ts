@@ -18,6 +18,12 @@ describe('population run config', () => {
     expect(loadPopulationConfig([], { SANDBOX_PORT: '9000' }, 1).fhirBase).toBe('http://127.0.0.1:9000/fhir');
   });
 
+  it('reads the app\'s SITE_CONFIG for the write strategy, and --site-config wins over it', () => {
+    expect(loadPopulationConfig([], {}, 1).siteConfig).toBeUndefined();
+    expect(loadPopulationConfig([], { SITE_CONFIG: 'site.json' }, 1).siteConfig).toBe('site.json');
+    expect(loadPopulationConfig(['--site-config', 'other.json'], { SITE_CONFIG: 'site.json' }, 1).siteConfig).toBe('other.json');
+  });
+
   it.each([
     [['--fhir-base', 'ftp://x/fhir'], 'fhirBase'],
     [['--group', 'a/b'], 'groupId'],

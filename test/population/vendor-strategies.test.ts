@@ -156,6 +156,11 @@ describe('site configuration on the epic profile', { timeout: 240_000 }, () => {
     expect(again.summary).toMatchObject({ failed: 0, written: 0, alreadyInChart: STORIES.length + withRelapse.length });
   });
 
+  it('a site configuration that is not valid stops the run before anything is asked of the server, naming the file and the field', async () => {
+    const bad = siteConfigFile({ strategy: 'sometimes' });
+    await expect(connect(testConfig(v.sb.fhirBase, v.keyPath, ['--client-id', CLIENT_ID, '--site-config', bad]))).rejects.toThrow(/site configuration .*site-config\.json: servers\.0\.strategy/);
+  });
+
   it('a site that turns writing off: nothing is written, the summary says so once, no patient fails', async () => {
     const before = await notesOf(v, 'item9');
     const config = testConfig(v.sb.fhirBase, v.keyPath, ['--client-id', CLIENT_ID, '--as-of', asOf, '--site-config', siteConfigFile({ strategy: 'none' })]);
