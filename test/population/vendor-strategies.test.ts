@@ -122,6 +122,35 @@ describe.each([
     expect(summary).toMatchObject({ patients: STORIES.length, failed: 0, written: 0, alreadyInChart: STORIES.length });
     for (const patient of STORIES) expect(await notesOf(v, patient), patient).toHaveLength(1);
   });
+
+  it('an incremental night re-reads only the changed chart, with the searches this server serves', async () => {
+    // A change this server lets a system client make: Oracle a laboratory result (TSH, new data for the
+    // biomarker engine), Epic a vital sign into a flowsheet row (pulse: no engine reads it).
+    const change =
+      profile === 'cerner'
+        ? { category: 'laboratory', code: '3016-3', display: 'TSH', value: { valueQuantity: { value: 7.9, unit: 'm[IU]/L', system: 'http://unitsofmeasure.org', code: 'm[IU]/L' } } }
+        : { category: 'vital-signs', code: '8867-4', display: 'Heart rate', value: { valueString: '72' } };
+    const res = await fetch(`${v.sb.fhirBase}/Observation`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await v.reader(profile === 'cerner' ? 'system/Observation.c' : 'system/Observation.write')}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'Observation',
+        status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: change.category }] }],
+        code: { coding: [{ system: 'http://loinc.org', code: change.code, display: change.display }] },
+        subject: { reference: 'Patient/sparse' },
+        effectiveDateTime: new Date(Date.parse(asOf) - 3_600_000).toISOString(),
+        ...change.value,
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { summary, state } = await runWith(config);
+    expect(state.since).not.toBeNull();
+    expect(summary).toMatchObject({ patients: 1, failed: 0 });
+    // New inputs, new results: a new note (Oracle); the same results: the note already there (Epic).
+    expect(summary.written).toBe(profile === 'cerner' ? 1 : 0);
+    expect(await notesOf(v, 'sparse')).toHaveLength(profile === 'cerner' ? 2 : 1);
+  });
 });
 
 describe('site configuration on the epic profile', { timeout: 240_000 }, () => {
