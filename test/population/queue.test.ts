@@ -2,6 +2,7 @@
 // port): two workers take the jobs; the result equals the one-machine run on an identical sandbox,
 // with the same injected faults — one batch fails once and succeeds on retry, one is dead-lettered.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,26 @@ describe('population run on BullMQ', () => {
         await s.proxy.close();
         await s.sb.close();
       }
+    }
+  }, 120_000);
+
+  it('a worker refuses a job written another way than its token was scoped for (dead-lettered with the reason)', async () => {
+    const { sb, keyPath } = await startRunSandbox();
+    const config = testConfig(sb.fhirBase, keyPath, ['--as-of', asOf, '--batch-size', '20']);
+    const conn = await connect(config);
+    // This worker was configured for the note (another site configuration): the coordinator's jobs write Observations.
+    const worker = startQueueWorker({ redisUrl, fhirBase: config.fhirBase, strategy: 'note', concurrency: 1, accessToken: () => conn.auth.token(), process: processBatch, log: silentLog });
+    const executor = await createQueueExecutor({ redisUrl, attempts: 1, backoffMs: 10, capacity: 2, log: silentLog });
+    try {
+      const { summary, runDir } = await runWith(config, executor);
+      expect(summary).toMatchObject({ failed: summary.patients, written: 0 });
+      const reasons = readFileSync(runDir.failuresFile, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { reason: string }).reason);
+      for (const r of reasons) expect(r).toContain('The job writes observations, this worker note');
+      expect(await chartIdentities(sb, await userToken(sb, 'user/*.rs'))).toEqual([]);
+    } finally {
+      await executor.close();
+      await worker.close();
+      await sb.close();
     }
   }, 120_000);
 });
