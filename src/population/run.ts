@@ -12,6 +12,7 @@ import type { WriteStrategy } from '../fhir/write/strategy.ts';
 import { Checkpoint } from './checkpoint.ts';
 import type { PopulationConfig } from './config.ts';
 import { finalizeRun, type RunSummary } from './feed.ts';
+import { appendMemory, isMemoryLine, memoryFileFor, writeMemory } from './memory.ts';
 import type { BatchResult, BatchTask, WriteTarget } from './process-batch.ts';
 import type { Progress } from './progress.ts';
 import { createRunDir, listRuns, newRunId, RunDir, type RunState } from './run-dir.ts';
@@ -88,12 +89,24 @@ export async function runPopulation(deps: RunDeps): Promise<RunReport> {
     summaryFile: dir.summaryFile,
     head: { runId: state.id, asOf: state.asOf, transactionTime: state.transactionTime, since: state.since, write, durationMs: Math.round(performance.now() - started), timings },
   });
+  if (remembers(deps)) {
+    const remembered = await writeMemory(memoryFileFor(config.runsDir, state.fhirBase, state.groupId), dir.checkpointFile);
+    log.info({ event: 'memory-written', patients: remembered }, 'results remembered for the next night');
+  }
   state = { ...state, status: 'done', finishedAt: (deps.now?.() ?? new Date()).toISOString() };
   dir.save(state);
   // The shards are a copy of the charts: gone once the run has succeeded.
   rmSync(dir.shardsDir, { recursive: true, force: true });
   log.info({ event: 'run-done', runId: state.id, patients: summary.patients, changed: summary.changed, failed: summary.failed, written: summary.written, ms: summary.durationMs }, 'population run');
   return { runDir: dir, state, summary };
+}
+
+/**
+ * Where the chart cannot hold Tidemark's coded results (a note or flowsheet strategy, or nothing written),
+ * the run remembers each patient's latest results itself (memory.ts) so the next night knows `previous`.
+ */
+function remembers(deps: Pick<RunDeps, 'strategy'>): boolean {
+  return deps.strategy.kind !== 'observations';
 }
 
 /** Said once in the summary: how results were written, or why nothing was. */
@@ -174,6 +187,7 @@ async function exportPhase(deps: RunDeps, dir: RunDir, state: RunState): Promise
     writer = new ShardWriter(dir.shardsDir, shardCountFor(changed.size));
     await readCharts(deps.readJson, [...changed], writer, caps);
   }
+  if (remembers(deps)) await appendMemory(memoryFileFor(deps.config.runsDir, state.fhirBase, state.groupId), writer);
   await writer.close();
   const next: RunState = { ...state, status: 'scoring', transactionTime, shards: writer.shards, patients: writer.stats.patients };
   dir.save(next);
@@ -232,7 +246,8 @@ async function scorePhase(deps: RunDeps, dir: RunDir, state: RunState, timings: 
     for (let shard = 0; shard < state.shards && failure === undefined; shard++) {
       if (checkpoint.doneShards.has(shard)) continue;
       const done = checkpoint.doneIn(shard);
-      const patients = (await readShard(dir.shardsDir, shard)).filter((p) => !done.has(p.patientId));
+      // A patient with only a remembered line was not exported tonight: nothing to score.
+      const patients = (await readShard(dir.shardsDir, shard)).filter((p) => !done.has(p.patientId) && !p.lines.every(isMemoryLine));
       const batches = batchesOf(patients, deps.config.batchSize);
       let remaining = batches.length;
       if (remaining === 0) checkpoint.shardDone(shard);

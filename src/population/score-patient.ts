@@ -6,11 +6,14 @@ import type { Observation } from '@medplum/fhirtypes';
 import type { EngineName, RelapseResponse } from '../contract/index.ts';
 import { ENGINE_NAMES } from '../contract/index.ts';
 import { runEngine } from '../engines/index.ts';
-import type { ChartData } from '../fhir/chart.ts';
+import type { ChartData, StoredResult } from '../fhir/chart.ts';
 import { mapChart } from '../fhir/read/map-chart.ts';
 import { buildEngineRequests } from '../fhir/requests.ts';
 import { TIDEMARK_RESULT } from '../fhir/terminology.ts';
 import { buildResultObservations, type EngineResult } from '../fhir/write/index.ts';
+import type { FhirObservation } from '../fhir/read/schemas.ts';
+import { readStoredResult } from '../fhir/write/read-back.ts';
+import { isMemoryLine, type PatientMemory, readMemoryLine } from './memory.ts';
 import { safetyFindingsOf, type SafetyItem } from './safety.ts';
 
 export interface RelapseOutcome {
@@ -38,6 +41,8 @@ export interface PatientOutcome {
   written: number;
   existing: number;
   failure?: { stage: 'read' | 'score' | 'write'; reason: string };
+  /** Tonight's results and reported findings, for the run's memory (memory.ts; used on note-only servers). */
+  remember?: PatientMemory;
 }
 
 export interface ScoredPatient {
@@ -52,7 +57,12 @@ export interface ScoredPatient {
 export async function scorePatient(patientId: string, lines: readonly string[], now: Date): Promise<ScoredPatient> {
   const base: PatientOutcome = { patientId, engines: [], relapse: null, safety: [], newSafety: [], written: 0, existing: 0 };
   const resources: unknown[] = [];
+  let memory: PatientMemory | null = null;
   for (const line of lines) {
+    if (isMemoryLine(line)) {
+      memory = readMemoryLine(line);
+      continue;
+    }
     try {
       resources.push(JSON.parse(line));
     } catch {
@@ -66,6 +76,7 @@ export async function scorePatient(patientId: string, lines: readonly string[], 
     return { outcome: { ...base, failure: { stage: 'read', reason: reasonOf(error) } }, toWrite: [], results: [], chart: null };
   }
   const known = tidemarkMemory(resources);
+  if (memory) recall(chart, known, memory);
   try {
     const requests = buildEngineRequests(chart, now);
     const results: EngineResult[] = [];
@@ -87,11 +98,31 @@ export async function scorePatient(patientId: string, lines: readonly string[], 
       safety,
       newSafety: safety.filter((f) => !f.sourceRef || !known.sources.has(f.sourceRef)),
       existing: unique.length - toWrite.length,
+      remember: {
+        // Medplum's Observation type and the reader's zod type are the same FHIR JSON (they differ in index signatures).
+        results: observations.map((o) => readStoredResult(o as unknown as FhirObservation)).filter((r): r is StoredResult => r !== null).map((r) => ({ ...r, sourceRef: RUN_SOURCE })),
+        seenSafety: [...new Set([...safety.flatMap((f) => (f.sourceRef ? [f.sourceRef] : [])), ...(memory?.seenSafety ?? [])])].slice(0, 50),
+      },
     };
     return { outcome, toWrite, results, chart };
   } catch (error) {
     return { outcome: { ...base, failure: { stage: 'score', reason: reasonOf(error) } }, toWrite: [], results: [], chart: null };
   }
+}
+
+/** Where a remembered result came from: the population run itself, not a chart resource. */
+const RUN_SOURCE = 'urn:tidemark:population-run';
+
+/**
+ * What the run remembers stands in only where the chart holds nothing of Tidemark's own (a note-only
+ * server): the latest result per engine becomes its history (the engines' `previous`), and findings
+ * reported on an earlier night are not new.
+ */
+function recall(chart: ChartData, known: { sources: Set<string> }, memory: PatientMemory): void {
+  for (const r of memory.results) {
+    if ((chart.history[r.engine]?.length ?? 0) === 0 && !chart.history[r.engine]) chart.history[r.engine] = [r];
+  }
+  for (const s of memory.seenSafety) known.sources.add(s);
 }
 
 function relapseOutcome(chart: ChartData, results: readonly EngineResult[]): RelapseOutcome | null {

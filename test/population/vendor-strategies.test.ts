@@ -117,10 +117,12 @@ describe.each([
     expect(await onlyNote(v, 'improving')).not.toContain('item 9 positive');
   });
 
-  it('a second run the same night adds nothing', async () => {
-    const { summary } = await runWith({ ...config, since: 'full' });
+  it('a second run the same night adds nothing, and its feed knows last night: no change, nothing new to report', async () => {
+    const { summary, runDir } = await runWith({ ...config, since: 'full' });
     expect(summary).toMatchObject({ patients: STORIES.length, failed: 0, written: 0, alreadyInChart: STORIES.length });
     for (const patient of STORIES) expect(await notesOf(v, patient), patient).toHaveLength(1);
+    // The chart holds no coded results here: the run's own memory gave each patient its `previous`.
+    expect(readFeed(runDir.feedFile)).toEqual([]);
   });
 
   it('an incremental night re-reads only the changed chart, with the searches this server serves', async () => {
