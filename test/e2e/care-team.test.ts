@@ -13,6 +13,7 @@ import { Rng } from '../../src/sandbox/patients/prng.ts';
 import { ensureDevKey, PRIVATE_KEY_FILE } from '../../src/population/dev-key.ts';
 import type { SandboxHandle } from '../../src/sandbox/index.ts';
 import { runWith, testConfig, userToken } from '../population/helpers.ts';
+import { axeViolations, describeViolations } from './axe.ts';
 import { ARTIFACTS, launchBrowser, startStack, type Stack } from './harness.ts';
 
 const PATIENTS = Object.keys(STORIES).length;
@@ -55,12 +56,19 @@ async function openPanel(url = `${stack.sandboxUrl}/ehr-launch`): Promise<Page> 
   return page;
 }
 
+/** axe-core finds no WCAG 2.1 A/AA or best-practice violation on the page as it is now. */
+async function expectAccessible(page: Page, where: string): Promise<void> {
+  const violations = await axeViolations(page);
+  expect(violations, `${where}:\n${describeViolations(violations)}`).toEqual([]);
+}
+
 describe('care-team panel in Chromium', () => {
   it('lists the Group with item-9 positives first, the change and its explanation, and opens a patient', async () => {
     const page = await openPanel();
     const rows = page.locator('tbody tr');
     expect(await rows.count()).toBe(PATIENTS);
     await page.screenshot({ path: join(ARTIFACTS, 'care-team-panel.png'), fullPage: true });
+    await expectAccessible(page, 'care-team panel');
     // Item-9 positives lead, flagged; Jonah Whitfield's latest PHQ-9 has item 9 = 2.
     const flagged = (await rows.allTextContents()).map((t) => t.includes('Item 9 positive ·'));
     expect(flagged[0]).toBe(true);
@@ -76,6 +84,7 @@ describe('care-team panel in Chromium', () => {
     // Filters: only the elevated; item 9 stays.
     await page.getByRole('checkbox', { name: 'elevated' }).check();
     await expect.poll(async () => (await rows.allTextContents()).every((t) => /elevated|Item 9 positive/i.test(t))).toBe(true);
+    await expectAccessible(page, 'care-team panel, filtered');
     await page.getByRole('checkbox', { name: 'elevated' }).uncheck();
 
     // Keyboard: the patient's link opens the single-patient view for that patient.
