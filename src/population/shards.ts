@@ -1,9 +1,9 @@
 // Groups bulk NDJSON per patient without holding the population in memory: each line is
 // hash-partitioned by its patient into one of N on-disk shard files ("<patientId>\t<json>"), then
 // shards are read back one at a time and split into per-patient batches.
-import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 
 /** Aim for about this many patients per shard (memory per shard stays flat as the population grows). */
 export const PATIENTS_PER_SHARD = 250;
@@ -102,20 +102,32 @@ export interface PatientLines {
   lines: string[];
 }
 
-/** Reads one shard and groups its lines per patient (patients in first-seen order). */
+/**
+ * Reads one shard and groups its lines per patient (patients in first-seen order). A shard is a few
+ * MB (about PATIENTS_PER_SHARD charts): read whole, cut at newline bytes, each line decoded on its own.
+ */
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+
 export async function readShard(dir: string, shard: number): Promise<PatientLines[]> {
   const byPatient = new Map<string, string[]>();
-  const input = createReadStream(shardFile(dir, shard), { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  for await (const row of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    const tab = row.indexOf('\t');
-    if (tab <= 0) continue; // a torn last line after a crash
-    const id = row.slice(0, tab);
-    let list = byPatient.get(id);
-    if (!list) {
-      list = [];
-      byPatient.set(id, list);
-    }
-    list.push(row.slice(tab + 1));
+  // Cut as bytes and decoded line by line: a line without non-ASCII text stays a one-byte string
+  // (one accented name would otherwise make the whole shard, and every line cut from it, two-byte).
+  const bytes = await readFile(shardFile(dir, shard));
+  for (let start = 0; start < bytes.length; ) {
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end < 0) end = bytes.length;
+    const tab = bytes.indexOf(TAB, start);
+    if (tab > start && tab < end) {
+      const id = bytes.toString('latin1', start, tab); // ids are [A-Za-z0-9-.]
+      let list = byPatient.get(id);
+      if (!list) {
+        list = [];
+        byPatient.set(id, list);
+      }
+      list.push(bytes.toString('utf8', tab + 1, end));
+    } // else a torn last line after a crash
+    start = end + 1;
   }
   // Sorted by id: the batches (and so BullMQ job ids) are the same on every run over the same data.
   return [...byPatient.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([patientId, lines]) => ({ patientId, lines }));
