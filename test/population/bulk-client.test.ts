@@ -142,6 +142,33 @@ describe('bulk client', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('cuts NDJSON lines right when chunks split characters and lines (UTF-8, CRLF, blank lines)', async () => {
+    const names = ['Zoë Ångström', 'Nguyễn Thị Minh', '李小龙 😀', 'Plain Ascii'];
+    const body = Buffer.from(`${names.map((n, i) => JSON.stringify({ resourceType: 'Patient', id: `p${i}`, name: [{ text: n }] })).join('\r\n')}\r\n\n`, 'utf8');
+    const server = createServer((req, res) => {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      if (req.url?.startsWith('/fhir/Group')) return res.writeHead(202, { 'content-location': `${base}/status` }).end();
+      if (req.method === 'DELETE') return res.writeHead(202).end();
+      if (req.url === '/status') {
+        const manifest = { transactionTime: new Date().toISOString(), request: `${base}/fhir/Group/g/$export`, requiresAccessToken: false, output: [{ type: 'Patient', url: `${base}/file` }] };
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(manifest));
+      }
+      // 3-byte writes, flushed one by one: most multi-byte characters and every line end are split.
+      res.writeHead(200, { 'content-type': 'application/fhir+ndjson' });
+      const write = (at: number) => (at >= body.length ? res.end() : res.write(body.subarray(at, at + 3), () => setImmediate(() => write(at + 3))));
+      write(0);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const fhirBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+      const lines = await collect(bulkExport({ fhirBase, auth: { token: async () => 't', invalidate: () => undefined }, group: 'g', minPollMs: 10 }));
+      expect(lines.map((l) => JSON.parse(l.line).name[0].text)).toEqual(names);
+      expect(lines.every((l) => l.type === 'Patient' && !/\s$/.test(l.line))).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 function authOptions() {
