@@ -8,3 +8,4 @@ export * from './courses.ts';
 export * from './safety.ts';
 export * from './safety-view.ts';
 export * from './codes.ts';
+export * from './voice.ts';
