@@ -60,12 +60,20 @@ export async function processBatch(task: BatchTask, target: WriteTarget | null, 
   // One patient after another: in Node the write identities are synchronous digests, so nothing is
   // gained by interleaving, and fewer objects alive at once keep the young heap small (less GC).
   const scored: ScoredPatient[] = [];
+  // Charts and engine results stay alive for the batch only where a write plan is built from them.
+  const keep = target !== null && needsPlan(target.strategy);
   for (const p of task.patients) {
-    scored.push(await scorePatient(p.patientId, p.lines, now).catch((error: unknown): ScoredPatient => ({ outcome: failed(p.patientId, 'score', error), toWrite: [], results: [], chart: null })));
+    const s = await scorePatient(p.patientId, p.lines, now).catch((error: unknown): ScoredPatient => ({ outcome: failed(p.patientId, 'score', error), toWrite: [], results: [], chart: null }));
+    scored.push(keep ? s : { ...s, results: [], chart: null });
   }
   const t1 = performance.now();
   if (target) await writeAll(scored, target, now, fetchImpl);
   return { batchId: task.batchId, outcomes: scored.map((s) => s.outcome), scoreMs: t1 - t0, writeMs: performance.now() - t1 };
+}
+
+/** Notes, flowsheet values and search-then-create are planned per patient; coded conditional creates are not. */
+function needsPlan(strategy: WriteTarget['strategy']): boolean {
+  return !(strategy.kind === 'observations' && (strategy.idempotence === 'transaction' || strategy.idempotence === 'conditional-create'));
 }
 
 async function writeAll(scored: ScoredPatient[], target: WriteTarget, now: Date, fetchImpl: typeof fetch): Promise<void> {
@@ -73,7 +81,7 @@ async function writeAll(scored: ScoredPatient[], target: WriteTarget, now: Date,
   const { strategy } = target;
   const coded = strategy.kind === 'observations';
   const pending = scored.filter((s) => !s.outcome.failure && (coded ? s.toWrite.length > 0 : s.results.length > 0));
-  if (coded && (strategy.idempotence === 'transaction' || strategy.idempotence === 'conditional-create')) return writeCoded(pending, request, target);
+  if (!needsPlan(strategy)) return writeCoded(pending, request, target);
   let next = 0;
   let stopped = false;
   const writer = async () => {
