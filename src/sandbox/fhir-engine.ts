@@ -15,7 +15,8 @@ import { isPatientLinkedType, referencesAt } from './compartment.ts';
 import { badRequest, FhirError, forbidden, notFound } from './fhir-errors.ts';
 import { parseSearch } from './fhir-search.ts';
 import type { ParsedSearch } from './fhir-search.ts';
-import type { SandboxRepository, Stored } from './fhir-store.ts';
+import { pageOf, type SandboxRepository, type Stored } from './fhir-store.ts';
+import { SearchCache } from './search-cache.ts';
 import type { Interaction, ResourceRules, VendorProfile } from './profiles/index.ts';
 import type { Permission } from './scopes.ts';
 import type { AccessGrant } from './tokens.ts';
@@ -60,6 +61,7 @@ const MAX_INCLUDED = 1000;
 
 export class FhirEngine {
   private writeQueue: Promise<unknown> = Promise.resolve();
+  private readonly searches = new SearchCache();
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -223,7 +225,15 @@ export class FhirEngine {
     const shortened = this.pageSize(parsed);
     const request = { ...parsed.request, count: parsed.countOnly ? 0 : shortened };
     if (!request.sortRules?.length && !this.profile.sort) request.sortRules = vendorOrder(this.profile, type);
-    const result = await this.deps.repo.search(request, { ...(patient ? { patient } : {}), allows: visible });
+    // Next pages of the same search (same token, nothing written since) are cut from its first scan.
+    const key = SearchCache.keyOf(request, patient);
+    const generation = this.deps.repo.generation;
+    let matched = this.searches.get(grant, key, generation);
+    if (!matched) {
+      matched = await this.deps.repo.match(request, { ...(patient ? { patient } : {}), allows: visible });
+      this.searches.set(grant, key, generation, matched);
+    }
+    const result = pageOf(matched, request);
     const included = await this.includes(result.page, parsed, grant);
     const bundle = searchBundle(type, parsed, result, included, shortened, this.deps.fhirBase());
     return { status: 200, resource: bundle };

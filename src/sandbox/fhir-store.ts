@@ -44,6 +44,8 @@ export interface SearchResult {
 const SCAN_SLICE = 500;
 
 export class SandboxRepository {
+  /** Bumped by every stored or deleted resource: a remembered search is valid only in its generation. */
+  generation = 0;
   private readonly byType = new Map<string, ById>();
   /** patient id → resource type → id → resource in that patient's compartment. */
   private readonly byPatient = new Map<string, Map<string, ById>>();
@@ -201,6 +203,7 @@ export class SandboxRepository {
     this.past.delete(key);
     this.gone.set(key, { versions, versionId: String(Number(existing.meta.versionId) + 1), lastUpdated: new Date().toISOString() });
     this.record({ key, resource: null });
+    this.generation++;
     return true;
   }
 
@@ -228,6 +231,7 @@ export class SandboxRepository {
   }
 
   private store(stored: Stored): void {
+    this.generation++;
     let ids = this.byType.get(stored.resourceType);
     if (!ids) {
       ids = new Map();
@@ -268,6 +272,11 @@ export class SandboxRepository {
    * pages never reveal what the caller may not see.
    */
   async search(request: SearchRequest, scope: SearchScope): Promise<SearchResult> {
+    return pageOf(await this.match(request, scope), request);
+  }
+
+  /** Every resource a search matches that `scope.allows`, sorted: what its pages are cut from. */
+  async match(request: SearchRequest, scope: SearchScope): Promise<Stored[]> {
     const { candidates, filters } = this.candidates(request, scope);
     const refFilters = filters.filter(isReferenceEquality(request.resourceType)).map(referenceMatcher);
     const rest = { resourceType: request.resourceType, filters: filters.filter((f) => !isReferenceEquality(request.resourceType)(f)) } as SearchRequest;
@@ -282,9 +291,7 @@ export class SandboxRepository {
       matched.push({ r: resource, keys: rules.map((rule) => this.sortKey(resource, rule.code)) });
     }
     if (rules.length > 0) sortKeyed(matched, rules);
-    const offset = request.offset ?? 0;
-    const page = (request.count === undefined ? matched.slice(offset) : matched.slice(offset, offset + request.count)).map((m) => m.r);
-    return { page, total: matched.length };
+    return matched.map((m) => m.r);
   }
 
   /** The smallest set to scan: one compartment when the scope or a plain patient filter names one. */
@@ -310,6 +317,13 @@ export class SandboxRepository {
     }
     return key;
   }
+}
+
+/** One page (`_offset`, `_count`) of a search's sorted matches, and their total. */
+export function pageOf(matched: readonly Stored[], request: Pick<SearchRequest, 'offset' | 'count'>): SearchResult {
+  const offset = request.offset ?? 0;
+  const page = request.count === undefined ? matched.slice(offset) : matched.slice(offset, offset + request.count);
+  return { page, total: matched.length };
 }
 
 function sortKeyed(keyed: { keys: string[] }[], rules: SortRule[]): void {

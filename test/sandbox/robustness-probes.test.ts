@@ -65,9 +65,12 @@ describe('sorted searches on a huge chart', () => {
     const small = (await launchToken(sb, 'sparse', 'patient/*.rs')).access_token;
     let running = true;
     let completed = 0;
+    let n = 0;
     const worker = async (i: number) => {
       while (running) {
-        const r = await fhirGet(sb, huge, `Observation?patient=huge&_sort=${i % 2 ? '-date' : 'date'}&_count=20`);
+        // A date bound that matches everything but differs per request: each one is a whole new search
+        // (a repeated query's next pages are cut from its first scan, src/sandbox/search-cache.ts).
+        const r = await fhirGet(sb, huge, `Observation?patient=huge&date=le${2100 + (n++ % 7000)}-01-01&_sort=${i % 2 ? '-date' : 'date'}&_count=20`);
         await r.arrayBuffer();
         completed++;
       }
