@@ -17,7 +17,8 @@ import { fhirGet, fhirPost, launchToken, startTestSandbox, tmpDataDir } from './
 import { probeResources, SECRET } from './probe-fixture.ts';
 
 const ME = 'relapse';
-const SYNTHEA = process.env.SANDBOX_TEST_SYNTHEA ?? resolve(process.cwd(), '../shared/data/synthea-phq');
+// The five Synthea patients vendored in test/data/synthea-phq (Apache-2.0, see its NOTICE.md).
+const SYNTHEA = process.env.SANDBOX_TEST_SYNTHEA ?? resolve(import.meta.dirname, '../data/synthea-phq');
 
 let sb: SandboxHandle;
 let reader: string; // patient/*.rs held to ME
