@@ -34,6 +34,8 @@ export interface BatchTask {
   /** The scoring clock (ISO), the same for the whole run. */
   asOf: string;
   patients: PatientLines[];
+  /** Keep each patient's results for the run's memory (only where the chart cannot hold them, memory.ts). */
+  remember?: boolean;
 }
 
 export interface BatchResult {
@@ -63,7 +65,7 @@ export async function processBatch(task: BatchTask, target: WriteTarget | null, 
   // Charts and engine results stay alive for the batch only where a write plan is built from them.
   const keep = target !== null && needsPlan(target.strategy);
   for (const p of task.patients) {
-    const s = await scorePatient(p.patientId, p.lines, now).catch((error: unknown): ScoredPatient => ({ outcome: failed(p.patientId, 'score', error), toWrite: [], results: [], chart: null }));
+    const s = await scorePatient(p.patientId, p.lines, now, { remember: task.remember === true }).catch((error: unknown): ScoredPatient => ({ outcome: failed(p.patientId, 'score', error), toWrite: [], results: [], chart: null }));
     scored.push(keep ? s : { ...s, results: [], chart: null });
   }
   const t1 = performance.now();

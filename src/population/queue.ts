@@ -28,6 +28,8 @@ export interface JobData {
   strategy: WriteStrategy | null;
   /** gzip + base64 of JSON PatientLines[]. */
   patients: string;
+  /** Keep each patient's results for the run's memory (BatchTask.remember). */
+  remember?: boolean;
 }
 
 export interface DeadLetter {
@@ -78,6 +80,7 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Batc
         write: target !== null,
         strategy: target?.strategy ?? null,
         patients: encodePatients(task.patients),
+        ...(task.remember ? { remember: true } : {}),
       };
       const job = await queue.add('batch', data, {
         jobId: jobIdOf(task.batchId),
@@ -130,7 +133,7 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorkerHandle {
     async (job: Job<JobData, BatchResult>) => {
       const d = job.data;
       if (d.write && d.fhirBase !== o.fhirBase) throw new Error('This worker holds no credentials for the job\'s FHIR server.');
-      const task: BatchTask = { batchId: d.batchId, asOf: d.asOf, patients: decodePatients(d.patients) };
+      const task: BatchTask = { batchId: d.batchId, asOf: d.asOf, patients: decodePatients(d.patients), remember: d.remember === true };
       if (d.write && !d.strategy) throw new Error('The job names no write strategy (enqueued by an older version): run the coordinator again.');
       if (d.write && o.strategy && d.strategy?.kind !== o.strategy) throw new Error(`The job writes ${d.strategy?.kind}, this worker ${o.strategy}: give both the same site configuration.`);
       const target = d.write && d.strategy ? { fhirBase: d.fhirBase, accessToken: await o.accessToken(), strategy: d.strategy } : null;

@@ -254,7 +254,7 @@ async function scorePhase(deps: RunDeps, dir: RunDir, state: RunState, timings: 
       for (let i = 0; i < batches.length; i++) {
         while (inflight.size >= deps.executor.capacity) await Promise.race(inflight);
         if (failure !== undefined) break;
-        const task: BatchTask = { batchId: `${state.id}:${shard}:${i}`, asOf: state.asOf, patients: batches[i]! };
+        const task: BatchTask = { batchId: `${state.id}:${shard}:${i}`, asOf: state.asOf, patients: batches[i]!, remember: remembers(deps) };
         if (target) target.accessToken = await deps.accessToken();
         const p: Promise<void> = deps.executor
           .run(task, target ? { ...target } : null)

@@ -54,7 +54,8 @@ export interface ScoredPatient {
   chart: ChartData | null;
 }
 
-export async function scorePatient(patientId: string, lines: readonly string[], now: Date): Promise<ScoredPatient> {
+/** `remember`: also return tonight's results for the run's memory (note-only servers; off elsewhere, it costs a read-back per result). */
+export async function scorePatient(patientId: string, lines: readonly string[], now: Date, opts: { remember?: boolean } = {}): Promise<ScoredPatient> {
   const base: PatientOutcome = { patientId, engines: [], relapse: null, safety: [], newSafety: [], written: 0, existing: 0 };
   const resources: unknown[] = [];
   let memory: PatientMemory | null = null;
@@ -98,16 +99,21 @@ export async function scorePatient(patientId: string, lines: readonly string[], 
       safety,
       newSafety: safety.filter((f) => !f.sourceRef || !known.sources.has(f.sourceRef)),
       existing: unique.length - toWrite.length,
-      remember: {
-        // Medplum's Observation type and the reader's zod type are the same FHIR JSON (they differ in index signatures).
-        results: observations.map((o) => readStoredResult(o as unknown as FhirObservation)).filter((r): r is StoredResult => r !== null).map((r) => ({ ...r, sourceRef: RUN_SOURCE })),
-        seenSafety: [...new Set([...safety.flatMap((f) => (f.sourceRef ? [f.sourceRef] : [])), ...(memory?.seenSafety ?? [])])].slice(0, 50),
-      },
+      ...(opts.remember ? { remember: rememberOf(observations, safety, memory) } : {}),
     };
     return { outcome, toWrite, results, chart };
   } catch (error) {
     return { outcome: { ...base, failure: { stage: 'score', reason: reasonOf(error) } }, toWrite: [], results: [], chart: null };
   }
+}
+
+/** Tonight's latest result per engine and every finding reported so far (bounded), for the run's memory. */
+function rememberOf(observations: readonly Observation[], safety: readonly SafetyItem[], memory: PatientMemory | null): PatientMemory {
+  return {
+    // Medplum's Observation type and the reader's zod type are the same FHIR JSON (they differ in index signatures).
+    results: observations.map((o) => readStoredResult(o as unknown as FhirObservation)).filter((r): r is StoredResult => r !== null).map((r) => ({ ...r, sourceRef: RUN_SOURCE })),
+    seenSafety: [...new Set([...safety.flatMap((f) => (f.sourceRef ? [f.sourceRef] : [])), ...(memory?.seenSafety ?? [])])].slice(0, 50),
+  };
 }
 
 /** Where a remembered result came from: the population run itself, not a chart resource. */
@@ -120,7 +126,7 @@ const RUN_SOURCE = 'urn:tidemark:population-run';
  */
 function recall(chart: ChartData, known: { sources: Set<string> }, memory: PatientMemory): void {
   for (const r of memory.results) {
-    if ((chart.history[r.engine]?.length ?? 0) === 0 && !chart.history[r.engine]) chart.history[r.engine] = [r];
+    if ((chart.history[r.engine]?.length ?? 0) === 0) chart.history[r.engine] = [r];
   }
   for (const s of memory.seenSafety) known.sources.add(s);
 }
