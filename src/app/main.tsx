@@ -7,6 +7,7 @@
 import FHIR from 'fhirclient';
 import type Client from 'fhirclient/lib/Client';
 import { parseCapabilities } from '../fhir/ehr/capabilities.ts';
+import { scopeAllows } from '../fhir/ehr/scopes.ts';
 import { loadDigest } from '../launch/launch-digest.ts';
 import { startEarlyReads } from './features/launch-session/early-reads.ts';
 import { classifyLaunchProblem, type LaunchProblem } from './features/launch-session/launch-problem.ts';
@@ -51,8 +52,7 @@ async function start(): Promise<void> {
   if (!patientId) {
     // No patient in context (provider launch, or standalone with user scopes): the care-team panel,
     // when the token may read a Group; otherwise say that the launch has no patient.
-    const granted = client.state.tokenResponse.scope ?? '';
-    if (granted && !/\buser\/(Group|\*)\.(read|\*|c?r)/.test(granted)) return fail({ kind: 'no-patient' });
+    if (scopeAllows(client.state.tokenResponse.scope, 'Group', 'r', 'user') === false) return fail({ kind: 'no-patient' });
     try {
       (await appModule).renderCareTeam(el, client, { capabilities, ...(digest?.site ? { site: digest.site } : {}) });
     } catch (error) {

@@ -24,12 +24,12 @@ function parseOne(scope: string): ParsedScope | null {
  * Does the granted scope string allow `action` on `type`? true/false when the string says; null when
  * no scope was reported (the server decides). A v2 query suffix (`?category=…`) narrows but still allows.
  */
-export function scopeAllows(granted: string | null | undefined, type: string, action: ScopeAction): boolean | null {
+export function scopeAllows(granted: string | null | undefined, type: string, action: ScopeAction, context?: ParsedScope['context']): boolean | null {
   if (granted === null || granted === undefined || granted.trim() === '') return null;
   return granted
     .split(/\s+/)
     .map(parseOne)
-    .some((s) => s !== null && (s.type === '*' || s.type === type) && s.actions.has(action));
+    .some((s) => s !== null && (context === undefined || s.context === context) && (s.type === '*' || s.type === type) && s.actions.has(action));
 }
 
 /**
