@@ -12,7 +12,7 @@ import { BackendServicesAuth, readSmartConfiguration, type TokenSource, tokenEnd
 import { bulkExport } from './bulk-client.ts';
 import type { PopulationConfig } from './config.ts';
 import { ensureDevKey } from './dev-key.ts';
-import { exportTypesFor, type ExportLines } from './run.ts';
+import { exportTypesFor, type ExportLines, type RunDeps } from './run.ts';
 
 export interface Connection {
   auth: TokenSource;
@@ -26,6 +26,18 @@ export interface Connection {
   readJson(url: string): Promise<unknown>;
   /** Members of the Group (sizes the shards), when the server says. */
   groupSize(): Promise<number | undefined>;
+}
+
+/** What a run takes from its connection to the EHR (one wiring for the CLI and the tests). */
+export function runDepsOf(conn: Connection): Pick<RunDeps, 'startExport' | 'expectedPatients' | 'readJson' | 'accessToken' | 'capabilities' | 'strategy'> {
+  return {
+    startExport: conn.startExport,
+    expectedPatients: conn.groupSize,
+    readJson: conn.readJson,
+    accessToken: () => conn.auth.token(),
+    capabilities: conn.capabilities,
+    strategy: conn.strategy,
+  };
 }
 
 /** Types the population run writes under a strategy (never an entered PHQ-9: nobody enters one at night). */

@@ -2,7 +2,7 @@
 // scored and written; 2: the run finished but some patients failed (failures.ndjson); 1: it stopped.
 import { availableParallelism } from 'node:os';
 import { loadPopulationConfig, PopulationConfigError } from './config.ts';
-import { connect } from './connect.ts';
+import { connect, runDepsOf } from './connect.ts';
 import { createProgress, createRunLogger } from './progress.ts';
 import { createQueueExecutor } from './queue.ts';
 import { runPopulation } from './run.ts';
@@ -25,12 +25,7 @@ async function main(): Promise<number> {
   try {
     const { summary, runDir } = await runPopulation({
       config,
-      startExport: conn.startExport,
-      expectedPatients: conn.groupSize,
-      readJson: conn.readJson,
-      accessToken: () => conn.auth.token(),
-      capabilities: conn.capabilities,
-      strategy: conn.strategy,
+      ...runDepsOf(conn),
       executor,
       mode: config.redisUrl ? 'bullmq' : 'threads',
       log,

@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 import { loadPopulationConfig, type PopulationConfig } from '../../src/population/config.ts';
 import type { FeedRecord } from '../../src/population/feed.ts';
 import { createProgress } from '../../src/population/progress.ts';
-import { connect } from '../../src/population/connect.ts';
+import { connect, runDepsOf } from '../../src/population/connect.ts';
 import { ensureDevKey, PRIVATE_KEY_FILE } from '../../src/population/dev-key.ts';
 import { runPopulation, type RunReport } from '../../src/population/run.ts';
 import { createThreadPool, withRetries, type BatchExecutor } from '../../src/population/thread-pool.ts';
@@ -50,12 +50,7 @@ export async function runWith(config: PopulationConfig, executor?: BatchExecutor
   try {
     return await runPopulation({
       config,
-      startExport: conn.startExport,
-      expectedPatients: conn.groupSize,
-      readJson: conn.readJson,
-      accessToken: () => conn.auth.token(),
-      capabilities: conn.capabilities,
-      strategy: conn.strategy,
+      ...runDepsOf(conn),
       executor: own,
       mode: executor ? 'bullmq' : 'threads',
       log,
