@@ -90,13 +90,6 @@ function withLaunchContext(scopes: string[], standalone: boolean): string[] {
 /** The resource types Tidemark reads for one patient (the chart searches, and the patient banner). */
 export const READ_TYPES = ['Patient', 'Observation', 'QuestionnaireResponse', 'MedicationRequest', 'MedicationStatement', 'Encounter'] as const;
 
-/**
- * Launched without a patient (provider launch), the app shows the care-team panel and opens patients
- * from it: it reads the Group, every member's Patient and Tidemark results, and a chosen patient's chart
- * with the user's own access (user/ scopes), and saves to that chart as in a patient launch.
- */
-export const CARE_TEAM_READ_TYPES = ['Group', ...READ_TYPES] as const;
-
 export interface ScopeInputs {
   /** SMART v2 only where the server advertises permission-v2. */
   version: ScopeVersion;
@@ -124,7 +117,9 @@ export function buildScope(inputs: ScopeInputs): string {
   const reads = [...new Set([...READ_TYPES, ...inputs.reads])].filter(inputs.serves);
   const creates = [...new Set(inputs.creates)].filter(inputs.serves);
   const careTeamOnly = inputs.careTeam === true && inputs.standalone;
-  const userReads = inputs.careTeam ? [...new Set([...CARE_TEAM_READ_TYPES, ...inputs.reads])].filter(inputs.serves) : [];
+  // Launched without a patient (provider launch), the app shows the care-team panel: the Group, then every
+  // member's Patient and results, and a chosen patient's chart, read and saved with the user's own access.
+  const userReads = inputs.careTeam ? [...new Set(['Group', ...READ_TYPES, ...inputs.reads])].filter(inputs.serves) : [];
   const scopes = [
     'launch',
     ...(careTeamOnly ? [] : ['launch/patient']),
