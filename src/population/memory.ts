@@ -45,11 +45,16 @@ export function memoryFileFor(runsDir: string, fhirBase: string, groupId: string
   return join(runsDir, `memory-${key}.ndjson`);
 }
 
-/** Adds every remembered patient's line to the shards (a patient not exported tonight is dropped when read). */
-export async function appendMemory(file: string, writer: ShardWriter): Promise<void> {
+/**
+ * Adds the remembered patients' lines to the shards: those in `only` when tonight scores fewer than
+ * everyone (an incremental night), else all (a patient not exported tonight is dropped when read).
+ */
+export async function appendMemory(file: string, writer: ShardWriter, only?: ReadonlySet<string>): Promise<void> {
   if (!existsSync(file)) return;
   for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (isMemoryLine(line)) await writer.add(MEMORY_TYPE, line);
+    if (!isMemoryLine(line)) continue;
+    if (only && !only.has(readMemoryLine(line)?.patientId ?? '')) continue;
+    await writer.add(MEMORY_TYPE, line);
   }
 }
 

@@ -170,6 +170,8 @@ async function exportPhase(deps: RunDeps, dir: RunDir, state: RunState): Promise
   const exported = deps.startExport({ since: state.since, types: exportTypesFor(caps) });
   let writer: ShardWriter;
   let transactionTime: string;
+  /** The patients scored tonight, where fewer than everyone (an incremental night). */
+  let only: ReadonlySet<string> | undefined;
   if (state.since === null) {
     const expected = await deps.expectedPatients?.().catch(() => undefined);
     writer = new ShardWriter(dir.shardsDir, shardCountFor(expected));
@@ -186,8 +188,9 @@ async function exportPhase(deps: RunDeps, dir: RunDir, state: RunState): Promise
     });
     writer = new ShardWriter(dir.shardsDir, shardCountFor(changed.size));
     await readCharts(deps.readJson, [...changed], writer, caps);
+    only = changed;
   }
-  if (remembers(deps)) await appendMemory(memoryFileFor(deps.config.runsDir, state.fhirBase, state.groupId), writer);
+  if (remembers(deps)) await appendMemory(memoryFileFor(deps.config.runsDir, state.fhirBase, state.groupId), writer, only);
   await writer.close();
   const next: RunState = { ...state, status: 'scoring', transactionTime, shards: writer.shards, patients: writer.stats.patients };
   dir.save(next);

@@ -58,3 +58,16 @@ describe('population run memory', () => {
     expect(writer.stats.patients).toBe(1); // a remembered line is not a patient of tonight's export
   });
 });
+
+describe('population run memory on an incremental night', () => {
+  it('only the patients scored tonight get their remembered line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-memory-'));
+    const file = join(dir, 'memory.ndjson');
+    await writeMemory(file, night(dir, [outcome('p1', 5), outcome('p2', 6)]));
+    const writer = new ShardWriter(join(dir, 'shards'), 1);
+    await appendMemory(file, writer, new Set(['p2']));
+    await writer.close();
+    const rows = await readShard(join(dir, 'shards'), 0);
+    expect(rows.map((r) => r.patientId)).toEqual(['p2']);
+  });
+});
